@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import NERDWire
+
+struct Create: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Make a .torrent from a file or folder.",
+        discussion: "v1 by default (as mktorrent and Transmission); --hybrid or --v2 for BEP 52 torrents.")
+
+    @Argument(help: "The file or folder to share; its name becomes the torrent name.")
+    var path: String
+
+    @Option(name: .shortAndLong, help: "Where to write the torrent (default: <name>.torrent).")
+    var output: String?
+
+    @Option(name: .customLong("piece-length"), help: "Piece length in bytes, a power of two from 16384 (default: automatic, 1000-2000 pieces).")
+    var pieceLength: Int?
+
+    @Option(name: .customLong("tracker"), help: "Announce URL; repeat for more tiers, comma-separate URLs within one tier.")
+    var trackers: [String] = []
+
+    @Option(name: .customLong("web-seed"), help: "Web seed URL (BEP 19); repeatable.")
+    var webSeeds: [String] = []
+
+    @Flag(help: "Set the private flag (BEP 27): peers only from the trackers.")
+    var `private` = false
+
+    @Option(help: "A comment stored in the torrent.")
+    var comment: String?
+
+    @Flag(help: "Include hidden files and folders (names starting with '.').")
+    var includeHidden = false
+
+    @Option(help: "Hashing threads (default: all cores).")
+    var threads: Int?
+
+    @Flag(help: "Torrent format.")
+    var format: Format = .v1
+
+    @Flag(help: "Print no progress bar.")
+    var quiet = false
+
+    enum Format: String, EnumerableFlag {
+        case v1, v2, hybrid
+    }
+
+    func run() throws {
+        var options = TorrentCreator.Options()
+        options.pieceLength = pieceLength
+        options.version = MetainfoVersion(rawValue: format.rawValue) ?? .v1
+        options.trackers = trackers.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+        options.webSeeds = webSeeds
+        options.isPrivate = `private`
+        options.comment = comment
+        options.includeHidden = includeHidden
+        options.creationDate = Int64(Date().timeIntervalSince1970)
+        if let threads { options.threads = max(1, threads) }
+
+        let bar = quiet ? nil : ProgressBar(label: "hashing")
+        do throws(WireError) {
+            var progress: (@Sendable (Int64, Int64) -> Void)? = nil
+            if let bar { progress = { done, total in bar.update(done, of: total) } }
+            let torrent = try TorrentCreator.create(from: path, options: options, progress: progress)
+            bar?.finish()
+            let metainfo = try Metainfo(bytes: torrent)
+            let destination = output ?? metainfo.name + ".torrent"
+            guard FileManager.default.createFile(atPath: destination, contents: Data(torrent)) else {
+                throw WireError(.ioError, "cannot write \(destination)")
+            }
+            print("wrote \(destination)")
+            if let v1 = metainfo.infoHashes.v1 { print("info-hash v1: \(v1.hex)") }
+            if let v2 = metainfo.infoHashes.v2 { print("info-hash v2: \(v2.hex)") }
+            print("\(metainfo.pieceCount) pieces of \(ByteCount.format(Int64(metainfo.pieceLength))), \(ByteCount.format(metainfo.totalSize))")
+        } catch {
+            bar?.finish()
+            throw fail(error)
+        }
+    }
+}

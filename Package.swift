@@ -29,11 +29,7 @@ let package = Package(
         ),
         .target(name: "NERDTestSupport", path: "Tests/NERDTestSupport"),
         .testTarget(name: "NERDCryptoTests", dependencies: ["NERDCrypto", "NERDTestSupport"]),
-        .testTarget(
-            name: "NERDWireTests",
-            dependencies: ["NERDWire", "NERDTestSupport"],
-            resources: [.copy("Fixtures")]
-        ),
+        .testTarget(name: "NERDWireTests", dependencies: ["NERDWire", "NERDTestSupport"]),
         .testTarget(name: "nerdTests", dependencies: ["NERDWire", "NERDTestSupport"]),
         .testTarget(name: "InteropTests", dependencies: ["NERDWire", "NERDTestSupport"]),
     ],

@@ -63,9 +63,30 @@ public struct BencodeDecoder: Sendable {
         guard input.count <= limits.maxInputSize else {
             throw WireError(.bencodeLimitExceeded, "input of \(input.count) bytes exceeds \(limits.maxInputSize)", offset: 0)
         }
-        var parser = Parser(input: input, limits: limits, requireSortedKeys: requireSortedKeys)
+        var parser = Parser(input: input, limits: limits, requireSortedKeys: requireSortedKeys, keepFirstDuplicate: false)
         let value = try parser.parse()
         return (value, parser.position)
+    }
+
+    /// Decodes like libtorrent: a repeated dictionary key keeps its first value and bytes after
+    /// the top-level value are ignored, but both are reported, so a caller can first look for
+    /// a more specific error and then still refuse the input. The metainfo parser uses this.
+    /// - Returns: the value, and the first deferred problem (`.invalidBencode`), if any.
+    /// - Throws: ``WireError`` for every other problem, as ``decode(_:)``.
+    func decodeDeferringLenientErrors(_ input: [UInt8]) throws(WireError) -> (BencodeValue, WireError?) {
+        guard input.count <= limits.maxInputSize else {
+            throw WireError(.bencodeLimitExceeded, "input of \(input.count) bytes exceeds \(limits.maxInputSize)", offset: 0)
+        }
+        var parser = Parser(input: input, limits: limits, requireSortedKeys: requireSortedKeys, keepFirstDuplicate: true)
+        let value = try parser.parse()
+        if let offset = parser.firstDuplicateOffset {
+            return (value, WireError(.invalidBencode, "duplicate dictionary key", offset: offset))
+        }
+        if parser.position < input.count {
+            return (value, WireError(.invalidBencode, "\(input.count - parser.position) trailing bytes after the top-level value",
+                                     offset: parser.position))
+        }
+        return (value, nil)
     }
 }
 
@@ -73,19 +94,23 @@ private struct Parser {
     let input: [UInt8]
     let limits: BencodeLimits
     let requireSortedKeys: Bool
+    let keepFirstDuplicate: Bool
     var position = 0
     var elements = 0
+    var firstDuplicateOffset: Int?
 
-    init(input: [UInt8], limits: BencodeLimits, requireSortedKeys: Bool) {
+    init(input: [UInt8], limits: BencodeLimits, requireSortedKeys: Bool, keepFirstDuplicate: Bool) {
         self.input = input
         self.limits = limits
         self.requireSortedKeys = requireSortedKeys
+        self.keepFirstDuplicate = keepFirstDuplicate
     }
 
     /// An open container on the explicit stack.
     private enum Frame {
         case list(start: Int, items: [BencodeValue])
-        case dictionary(start: Int, entries: [BencodeValue.Entry], pendingKey: [UInt8]?, keys: Set<[UInt8]>)
+        /// `pendingKey` is the key awaiting its value; `skip` marks a repeated key whose value is dropped.
+        case dictionary(start: Int, entries: [BencodeValue.Entry], pendingKey: [UInt8]?, keys: Set<[UInt8]>, skip: Bool = false)
     }
 
     mutating func parse() throws(WireError) -> BencodeValue {
@@ -98,7 +123,7 @@ private struct Parser {
             let byte = input[position]
 
             // A dictionary expecting a key accepts only a string or its closing 'e'.
-            if case .dictionary(_, _, nil, _) = stack.last, byte != UInt8(ascii: "e"),
+            if case .dictionary(_, _, nil, _, _) = stack.last, byte != UInt8(ascii: "e"),
                 !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
             {
                 throw WireError(.invalidBencode, "dictionary key must be a byte string", offset: position)
@@ -126,7 +151,7 @@ private struct Parser {
                 switch frame {
                 case .list(let start, let items):
                     completed = BencodeValue(.list(items), byteRange: start..<position)
-                case .dictionary(let start, let entries, let pendingKey, _):
+                case .dictionary(let start, let entries, let pendingKey, _, _):
                     if pendingKey != nil {
                         throw WireError(.invalidBencode, "dictionary key without a value", offset: position - 1)
                     }
@@ -143,22 +168,26 @@ private struct Parser {
             case .list(let start, var items):
                 items.append(value)
                 stack.append(.list(start: start, items: items))
-            case .dictionary(let start, var entries, let pendingKey, var keys):
+            case .dictionary(let start, var entries, let pendingKey, var keys, let skip):
                 if let key = pendingKey {
-                    entries.append(.init(key: key, value: value))
+                    if !skip { entries.append(.init(key: key, value: value)) }
                     stack.append(.dictionary(start: start, entries: entries, pendingKey: nil, keys: keys))
                 } else {
                     // Only strings get here as keys: the check at the top of the loop ensures it.
                     guard let key = value.bytes, let offset = value.byteRange?.lowerBound else {
                         throw WireError(.invalidBencode, "dictionary key must be a byte string", offset: position)
                     }
-                    guard keys.insert(key).inserted else {
-                        throw WireError(.invalidBencode, "duplicate dictionary key", offset: offset)
+                    let repeated = !keys.insert(key).inserted
+                    if repeated {
+                        guard keepFirstDuplicate else {
+                            throw WireError(.invalidBencode, "duplicate dictionary key", offset: offset)
+                        }
+                        firstDuplicateOffset = firstDuplicateOffset ?? offset
                     }
                     if requireSortedKeys, let last = entries.last, !last.key.lexicographicallyPrecedes(key) {
                         throw WireError(.invalidBencode, "dictionary keys not in sorted order", offset: offset)
                     }
-                    stack.append(.dictionary(start: start, entries: entries, pendingKey: key, keys: keys))
+                    stack.append(.dictionary(start: start, entries: entries, pendingKey: key, keys: keys, skip: repeated))
                 }
             }
         }

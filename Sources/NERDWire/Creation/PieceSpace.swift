@@ -1,5 +1,5 @@
 /// The byte layout hashed into pieces: the files back to back, with BEP 47 pad files after
-/// every non-empty file but the last when files must start on piece boundaries (hybrid, v2).
+/// every non-empty file when files must start on piece boundaries (hybrid, v2).
 struct PieceSpace: Sendable {
     struct Entry: Sendable {
         /// Path elements below the torrent name (`[".pad", "N"]` for pad files).
@@ -18,18 +18,17 @@ struct PieceSpace: Sendable {
     /// Total bytes, pads included.
     let size: Int64
 
-    init(files: [ContentFile], pieceLength: Int, alignFiles: Bool) {
+    init(files: [ContentFile], pieceLength: Int, alignFiles: Bool, isFolder: Bool) {
         var entries: [Entry] = []
         var offset: Int64 = 0
         let pl = Int64(pieceLength)
-        let lastNonEmpty = files.lastIndex { $0.length > 0 } ?? -1
         for (index, file) in files.enumerated() {
             entries.append(Entry(path: file.path, length: file.length, offset: offset, fileIndex: index,
                                  location: file.location, isExecutable: file.isExecutable))
             offset += file.length
-            // As libtorrent lays out hybrids: a pad right after each non-empty file that
-            // another non-empty file follows.
-            if alignFiles, file.length > 0, index < lastNonEmpty, offset % pl != 0 {
+            // As libtorrent creates hybrids: a pad right after each non-empty file, the last
+            // one included (a single-file torrent has no room for one), so every file's pieces are its own.
+            if alignFiles, file.length > 0, offset % pl != 0, index < files.count - 1 || isFolder {
                 let pad = pl - offset % pl
                 entries.append(Entry(path: [".pad", String(pad)], length: pad, offset: offset, fileIndex: nil,
                                      location: nil, isExecutable: false))

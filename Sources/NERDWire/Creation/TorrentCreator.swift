@@ -62,7 +62,8 @@ public enum TorrentCreator {
             throw WireError(.invalidContent, "piece length \(pieceLength) must be a power of two from 16 KiB to 256 MiB")
         }
 
-        let layout = PieceSpace(files: content.files, pieceLength: pieceLength, alignFiles: options.version != .v1)
+        let layout = PieceSpace(files: content.files, pieceLength: pieceLength, alignFiles: options.version != .v1,
+                                isFolder: content.isDirectory)
         let hashes = try PieceHasher(space: layout, v1: options.version != .v2, v2: options.version != .v1,
                                      threads: max(1, options.threads), progress: progress).run()
 

@@ -8,14 +8,17 @@ extension Metainfo {
     ///   or a metainfo code (`.notADictionary`, `.missingInfo`, `.invalidName`, ...); see
     ///   `Docs/errors.md` for the full list.
     public init(bytes: [UInt8], limits: MetainfoLimits = .default) throws(WireError) {
-        let root = try BencodeDecoder(limits: limits.bencode).decode(bytes)
-        guard root.isDictionary else { throw WireError(.notADictionary, "torrent is not a dictionary", offset: 0) }
+        // Duplicate keys and trailing bytes are errors, but a problem in the info dictionary
+        // is the more useful report, so it goes first (Docs/bencode-policy.md).
+        let (root, deferred) = try BencodeDecoder(limits: limits.bencode).decodeDeferringLenientErrors(bytes)
+        guard root.isDictionary else { throw deferred ?? WireError(.notADictionary, "torrent is not a dictionary", offset: 0) }
         guard let info = root["info"], info.isDictionary, let range = info.byteRange else {
-            throw WireError(.missingInfo, "torrent has no info dictionary")
+            throw deferred ?? WireError(.missingInfo, "torrent has no info dictionary")
         }
         self = try InfoDictionaryParser(
             info: info, infoBytes: Array(bytes[range]), pieceLayers: root["piece layers"], limits: limits
         ).parse()
+        if let deferred { throw deferred }
         trackers = Self.trackers(in: root)
         webSeeds = Self.webSeeds(in: root, fileCount: files.count)
         dhtNodes = Self.dhtNodes(in: root)
@@ -29,9 +32,10 @@ extension Metainfo {
     ///
     /// - Throws: ``WireError`` as ``init(bytes:limits:)``.
     public init(infoDictionary bytes: [UInt8], limits: MetainfoLimits = .default) throws(WireError) {
-        let info = try BencodeDecoder(limits: limits.bencode).decode(bytes)
-        guard info.isDictionary else { throw WireError(.missingInfo, "info is not a dictionary", offset: 0) }
+        let (info, deferred) = try BencodeDecoder(limits: limits.bencode).decodeDeferringLenientErrors(bytes)
+        guard info.isDictionary else { throw deferred ?? WireError(.missingInfo, "info is not a dictionary", offset: 0) }
         self = try InfoDictionaryParser(info: info, infoBytes: bytes, pieceLayers: nil, limits: limits).parse()
+        if let deferred { throw deferred }
     }
 
     static func trackers(in root: BencodeValue) -> [[String]] {

@@ -57,6 +57,25 @@ import Testing
         #expect(metainfo.files[0].piecesRoot.flatMap { metainfo.pieceLayers[$0] }?.count == 4 * 32)
     }
 
+    /// Pieces larger than the read chunk are streamed through the hasher; same hashes.
+    @Test func largePiecesAreStreamedCorrectly() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let a = TemporaryDirectory.bytes(count: 700_000, seed: 7)
+        let b = TemporaryDirectory.bytes(count: 900_001, seed: 8)
+        try dir.write("big/a", a)
+        try dir.write("big/b", b)
+        var options = TorrentCreator.Options()
+        options.pieceLength = 512 * 1024
+        let metainfo = try Metainfo(bytes: TorrentCreator.create(from: dir.path + "/big", options: options))
+        let all = a + b
+        #expect(metainfo.pieceCount == 4)
+        for piece in 0..<metainfo.pieceCount {
+            let start = piece * 512 * 1024
+            #expect(metainfo.pieceHash(piece).map(Array.init) == SHA1.hash(all[start..<min(all.count, start + 512 * 1024)]))
+        }
+    }
+
     @Test func refusesBadInput() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

@@ -28,8 +28,11 @@ struct PieceHasher {
     let threads: Int
     let progress: (@Sendable (Int64, Int64) -> Void)?
 
-    /// Bytes read per batch; a multiple of the piece length, about 4 MiB.
-    private var batchPieces: Int { max(1, (4 << 20) / space.pieceLength) }
+    /// Bytes read at a time: small enough to still be in cache when they are hashed.
+    static let chunkSize = 256 * 1024
+
+    /// Pieces per batch: about 1 MiB of pieces, or one piece when pieces are streamed.
+    private var batchPieces: Int { !v2 && space.pieceLength > Self.chunkSize ? 1 : max(1, (1 << 20) / space.pieceLength) }
 
     func run() throws(WireError) -> ContentHashes {
         let pieceCount = space.pieceCount
@@ -47,6 +50,31 @@ struct PieceHasher {
             let stride = min(threads, max(1, batches))
             while batch < batches {
                 if failure.withLock({ $0 != nil }) { return }
+                if !v2, space.pieceLength > Self.chunkSize {
+                    // Large v1 pieces: stream each through a cache-sized buffer.
+                    let piece = batch
+                    let start = Int64(piece) * Int64(space.pieceLength)
+                    let end = min(space.size, start + Int64(space.pieceLength))
+                    var hasher = StreamingDigest(.sha1)
+                    var offset = start
+                    while offset < end {
+                        let chunkEnd = min(end, offset + Int64(Self.chunkSize))
+                        let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<Int(chunkEnd - offset)])
+                        do throws(WireError) {
+                            try files.read(offset..<chunkEnd, into: chunk)
+                        } catch {
+                            failure.withLock { $0 = $0 ?? error }
+                            return
+                        }
+                        hasher.update(UnsafeRawBufferPointer(chunk))
+                        offset = chunkEnd
+                    }
+                    results.setV1(piece, hasher.finalize())
+                    let total = hashed.add(end - start, ordering: .relaxed).newValue
+                    progress?(total, space.size)
+                    batch += stride
+                    continue
+                }
                 let first = batch * batchPieces
                 let last = min(pieceCount, first + batchPieces)
                 let start = Int64(first) * Int64(space.pieceLength)

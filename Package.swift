@@ -7,10 +7,13 @@ let package = Package(
     products: [
         .library(name: "NERDCrypto", targets: ["NERDCrypto"]),
         .library(name: "NERDWire", targets: ["NERDWire"]),
+        .library(name: "NERDSwarm", targets: ["NERDSwarm"]),
         .executable(name: "nerd", targets: ["nerd"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(
@@ -19,17 +22,30 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .target(name: "NERDCrypto", dependencies: ["COpenSSL"]),
-        .target(name: "NERDWire", dependencies: ["NERDCrypto"]),
+        .target(name: "NERDWire", dependencies: ["NERDCrypto", .product(name: "NIOCore", package: "swift-nio")]),
+        .target(
+            name: "NERDSwarm",
+            dependencies: [
+                "NERDWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "nerd",
             dependencies: [
                 "NERDWire",
+                "NERDSwarm",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(name: "NERDTestSupport", path: "Tests/NERDTestSupport"),
         .testTarget(name: "NERDCryptoTests", dependencies: ["NERDCrypto", "NERDTestSupport"]),
         .testTarget(name: "NERDWireTests", dependencies: ["NERDWire", "NERDTestSupport"]),
+        .testTarget(name: "NERDSwarmTests", dependencies: ["NERDSwarm", "NERDTestSupport"]),
         .testTarget(name: "nerdTests", dependencies: ["NERDWire", "NERDTestSupport"]),
         .testTarget(name: "InteropTests", dependencies: ["NERDWire", "NERDTestSupport"]),
     ],

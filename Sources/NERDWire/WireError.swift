@@ -53,6 +53,14 @@ public struct WireError: Error, Sendable, Hashable, CustomStringConvertible {
         /// Not a usable magnet URI.
         public static let invalidMagnet = Code(rawValue: "invalid_magnet")
 
+        // Peer wire protocol (BEP 3, 6, 10)
+        /// Not a BitTorrent handshake, or one for the wrong torrent.
+        public static let invalidHandshake = Code(rawValue: "invalid_handshake")
+        /// A peer message of the wrong size for its ID, or a malformed payload.
+        public static let invalidMessage = Code(rawValue: "invalid_message")
+        /// A length prefix above the allowed maximum.
+        public static let messageTooLarge = Code(rawValue: "message_too_large")
+
         // Torrent creation
         /// The content to make a torrent from cannot be used (missing, empty, unreadable).
         public static let invalidContent = Code(rawValue: "invalid_content")

@@ -32,3 +32,9 @@ func readFile(_ path: String, limit: Int) throws(WireError) -> [UInt8] {
 func printToStandardError(_ line: String, newline: Bool = true) {
     FileHandle.standardError.write(Data((line + (newline ? "\n" : "")).utf8))
 }
+
+/// Pushes buffered stdout out now, so a driver reading our "ready" line sees it at once.
+func flushStandardOutput() {
+    FileHandle.standardOutput.synchronizeFile()
+    fflush(nil)
+}

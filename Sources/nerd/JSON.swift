@@ -1,8 +1,11 @@
+import Foundation
+
 /// A JSON value printed with keys in the order given, so output is stable and diffable.
 enum JSON {
     case null
     case bool(Bool)
     case int(Int64)
+    case double(Double)
     case string(String)
     case array([JSON])
     case object([(String, JSON)])
@@ -14,6 +17,7 @@ enum JSON {
         case .null: return "null"
         case .bool(let b): return b ? "true" : "false"
         case .int(let i): return String(i)
+        case .double(let d): return d.isFinite ? String(format: "%.3f", d) : "null"
         case .string(let s): return Self.quote(s)
         case .array(let items): return "[" + items.map(\.text).joined(separator: ", ") + "]"
         case .object(let pairs): return "{" + pairs.map { Self.quote($0.0) + ": " + $0.1.text }.joined(separator: ", ") + "}"

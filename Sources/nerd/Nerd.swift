@@ -1,10 +1,25 @@
 import ArgumentParser
+import Logging
 
 @main
-struct Nerd: ParsableCommand {
+struct Nerd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nerd",
         abstract: "NERD: a BitTorrent-compatible content delivery node with BSV micropayments.",
-        subcommands: [Info.self, Create.self]
+        subcommands: [Info.self, Create.self, Get.self, Seed.self]
     )
+
+    static func main() async {
+        LogSetup.bootstrap()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

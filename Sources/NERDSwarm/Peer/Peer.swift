@@ -1,0 +1,74 @@
+import NERDWire
+import NIOCore
+
+/// One connected peer's protocol state, owned by its torrent on the session's event loop.
+final class Peer {
+    let channel: Channel
+    let address: PeerAddress
+    let isOutgoing: Bool
+    var peerID: [UInt8]
+    var reserved: Handshake.Reserved
+    var client: String?
+    var bitfield: Bitfield
+    /// Set once a bitfield, have-all or have-none arrived (BEP 6 requires one first).
+    var sentAvailability = false
+
+    var amChoking = true
+    var amInterested = false
+    var peerChoking = true
+    var peerInterested = false
+    var optimisticUnchoke = false
+
+    /// Our requests to the peer, with when they were sent.
+    var outstanding: [BlockRequest: NIODeadline] = [:]
+    /// Requests the peer made that we are reading from disk.
+    var serving: Set<BlockRequest> = []
+    /// Pieces the peer may request while choked (BEP 6).
+    var allowedFast: Set<UInt32> = []
+    /// Outstanding requests the peer accepts (`reqq`, BEP 10).
+    var maxRequests = 250
+    var download = RateMeter()
+    var upload = RateMeter()
+    var lastReceived: NIODeadline
+    var lastSent: NIODeadline
+    /// Corrupt pieces this peer contributed to.
+    var hashFailures = 0
+
+    init(channel: Channel, address: PeerAddress, isOutgoing: Bool, handshake: Handshake, pieceCount: Int) {
+        self.channel = channel
+        self.address = address
+        self.isOutgoing = isOutgoing
+        self.peerID = handshake.peerID
+        self.reserved = handshake.reserved
+        self.bitfield = Bitfield(count: pieceCount)
+        lastReceived = .now()
+        lastSent = .now()
+    }
+
+    var supportsFast: Bool { reserved.contains(.fast) }
+    var supportsExtensions: Bool { reserved.contains(.extensionProtocol) }
+
+    /// Requests to keep in flight: about two seconds of the peer's current rate, at least 16.
+    var requestTarget: Int {
+        let blocks = Int(download.rate * 2 / Double(BlockRequest.standardLength))
+        return max(16, min(maxRequests, blocks))
+    }
+
+    func send(_ message: PeerMessage, flush: Bool = true) {
+        lastSent = .now()
+        if flush {
+            channel.writeAndFlush(PeerWireFrame.message(message), promise: nil)
+        } else {
+            channel.write(PeerWireFrame.message(message), promise: nil)
+        }
+    }
+
+    /// A client name from the peer ID when the extension handshake gave none (Azureus style).
+    var clientName: String {
+        if let client { return client }
+        if peerID.count >= 8, peerID[0] == UInt8(ascii: "-"), peerID[7] == UInt8(ascii: "-") {
+            return String(decoding: peerID[1..<7], as: UTF8.self)
+        }
+        return "unknown"
+    }
+}

@@ -1,0 +1,58 @@
+/// A peer's TCP address: host (IPv4 or IPv6 literal, or a name) and port.
+public struct PeerAddress: Sendable, Hashable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `HOST:PORT` or `[IPv6]:PORT`. - Returns: `nil` if malformed.
+    public init?(_ text: String) {
+        var host: Substring
+        let portText: Substring
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":") else { return nil }
+            portText = rest.dropFirst()
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { return nil }
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+        }
+        guard !host.isEmpty, let port = Int(portText), (0...65535).contains(port) else { return nil }
+        if host == "localhost" { host = "127.0.0.1" }
+        self.host = String(host)
+        self.port = port
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    /// Whether the host is a loopback address (127.0.0.0/8 or ::1).
+    public var isLoopback: Bool {
+        host == "::1" || host.hasPrefix("127.") && host.split(separator: ".").count == 4
+    }
+}
+
+/// Something that finds peers for a torrent: static addresses, a tracker, the DHT, PEX.
+/// NERDSwarm only consumes it; the implementations live in the layers that speak those
+/// protocols, joined in NERDNode.
+public protocol PeerSource: Sendable {
+    /// Peers for the torrent with this 20-byte wire info-hash, as they are found.
+    func peers(infoHash: [UInt8]) -> AsyncStream<PeerAddress>
+}
+
+/// A fixed list of peers (`--peer HOST:PORT`).
+public struct StaticPeerSource: PeerSource {
+    public var addresses: [PeerAddress]
+    public init(_ addresses: [PeerAddress]) { self.addresses = addresses }
+
+    public func peers(infoHash: [UInt8]) -> AsyncStream<PeerAddress> {
+        AsyncStream { continuation in
+            for address in addresses { continuation.yield(address) }
+            continuation.finish()
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Logging
+import NERDWire
+import NIOCore
+
+/// Runs one peer connection: exchanges handshakes, then hands each message to the torrent.
+/// Lives on the session's event loop, like the torrent it serves.
+final class PeerChannelHandler: ChannelInboundHandler {
+    typealias InboundIn = PeerWireFrame
+    typealias OutboundOut = PeerWireFrame
+
+    private let session: SwarmSession
+    private var torrent: Torrent?
+    private var peer: Peer?
+    private let address: PeerAddress
+    private let isOutgoing: Bool
+    private var handshakeTimeout: Scheduled<Void>?
+
+    /// - Parameter torrent: set for outgoing connections, found by info-hash for incoming ones.
+    init(session: SwarmSession, torrent: Torrent?, address: PeerAddress) {
+        self.session = session
+        self.torrent = torrent
+        self.address = address
+        self.isOutgoing = torrent != nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if let torrent, isOutgoing {
+            context.writeAndFlush(wrapOutboundOut(.handshake(Handshake(infoHash: torrent.infoHash, peerID: torrent.peerID))), promise: nil)
+        }
+        let channel = context.channel
+        handshakeTimeout = context.eventLoop.scheduleTask(in: .seconds(15)) { channel.close(promise: nil) }
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .handshake(let handshake):
+            handshakeTimeout?.cancel()
+            if !isOutgoing {
+                torrent = session.torrent(wireInfoHash: handshake.infoHash)
+            }
+            guard let torrent, handshake.infoHash == torrent.infoHash,
+                torrent.accepts(address: address, peerID: handshake.peerID)
+            else {
+                context.close(promise: nil)
+                return
+            }
+            if !isOutgoing {
+                context.write(wrapOutboundOut(.handshake(Handshake(infoHash: torrent.infoHash, peerID: torrent.peerID))), promise: nil)
+            }
+            let peer = Peer(channel: context.channel, address: address, isOutgoing: isOutgoing, handshake: handshake,
+                            pieceCount: torrent.metainfo.pieceCount)
+            self.peer = peer
+            torrent.attach(peer)
+        case .message(let message):
+            guard let torrent, let peer else {
+                context.close(promise: nil)
+                return
+            }
+            do throws(WireError) {
+                try torrent.received(message, from: peer)
+            } catch {
+                torrent.logger.warning("peer broke the protocol", metadata: ["peer": "\(address)", "error": "\(error)"])
+                context.close(promise: nil)
+            }
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        handshakeTimeout?.cancel()
+        if let torrent, let peer { torrent.detach(peer) }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        torrent?.logger.debug("peer connection error", metadata: ["peer": "\(address)", "error": "\(error)"])
+        context.close(promise: nil)
+    }
+}

@@ -1,0 +1,172 @@
+import NERDWire
+
+/// Chooses which blocks to request (BEP 3 practice, as libtorrent and Transmission do):
+/// finish partial pieces first, then start the rarest piece the peer has (random tie-break),
+/// and in end-game mode request blocks already requested elsewhere, at most twice each.
+///
+/// A plain value owned by one torrent on its event loop.
+struct PiecePicker {
+    struct PartialPiece {
+        var received: [Bool]
+        /// Outstanding requests per block (more than one only in end game).
+        var requested: [UInt8]
+        var receivedCount = 0
+        var isComplete: Bool { receivedCount == received.count }
+    }
+
+    let layout: FileLayout
+    private(set) var have: Bitfield
+    /// Peers known to have each piece.
+    private(set) var availability: [UInt16]
+    private(set) var partial: [Int: PartialPiece] = [:]
+    /// Pieces fully received and being hashed or written.
+    private(set) var pending: Set<Int> = []
+    static let blockSize = Int(BlockRequest.standardLength)
+
+    init(layout: FileLayout, have: Bitfield) {
+        self.layout = layout
+        self.have = have
+        availability = Array(repeating: 0, count: layout.pieceCount)
+    }
+
+    var isComplete: Bool { have.isComplete }
+
+    func blockCount(_ piece: Int) -> Int { (layout.size(ofPiece: piece) + Self.blockSize - 1) / Self.blockSize }
+
+    func blockLength(_ piece: Int, _ block: Int) -> Int {
+        min(Self.blockSize, layout.size(ofPiece: piece) - block * Self.blockSize)
+    }
+
+    /// Whether `peer` has any piece we still need.
+    func isInteresting(_ peer: Bitfield) -> Bool {
+        guard !have.isComplete else { return false }
+        for i in 0..<have.count where peer[i] && !have[i] { return true }
+        return false
+    }
+
+    mutating func peerAdded(_ bits: Bitfield) {
+        for i in 0..<bits.count where bits[i] { availability[i] &+= 1 }
+    }
+
+    mutating func peerRemoved(_ bits: Bitfield) {
+        for i in 0..<bits.count where bits[i] && availability[i] > 0 { availability[i] -= 1 }
+    }
+
+    mutating func peerHas(_ piece: Int) { availability[piece] &+= 1 }
+
+    /// Up to `count` blocks to request from a peer with `peerHas`, skipping `exclude`
+    /// (what this peer already has outstanding).
+    mutating func pick(from peerHas: Bitfield, count: Int, exclude: Set<BlockRequest>,
+                       startNewPieces: Bool = true) -> [BlockRequest] {
+        var out: [BlockRequest] = []
+        guard count > 0 else { return out }
+        // 1. Partial pieces first, so pieces complete (and can be shared) soon.
+        for (piece, state) in partial.sorted(by: { $0.key < $1.key }) where peerHas[piece] {
+            for block in 0..<state.received.count where !state.received[block] && state.requested[block] == 0 {
+                out.append(request(piece, block))
+                partial[piece]!.requested[block] += 1
+                if out.count == count { return out }
+            }
+        }
+        // 2. New pieces, rarest first, random tie-break by a random starting point.
+        if startNewPieces {
+            while out.count < count, let piece = rarestNewPiece(in: peerHas) {
+                var state = PartialPiece(received: Array(repeating: false, count: blockCount(piece)),
+                                         requested: Array(repeating: 0, count: blockCount(piece)))
+                for block in 0..<state.received.count where out.count < count {
+                    out.append(request(piece, block))
+                    state.requested[block] = 1
+                }
+                partial[piece] = state
+            }
+        }
+        if !out.isEmpty { return out }
+        // 3. End game: every missing block is requested; ask a second peer for the slow ones.
+        for (piece, state) in partial.sorted(by: { $0.key < $1.key }) where peerHas[piece] {
+            for block in 0..<state.received.count where !state.received[block] && state.requested[block] < 2 {
+                let r = request(piece, block)
+                if exclude.contains(r) { continue }
+                out.append(r)
+                partial[piece]!.requested[block] += 1
+                if out.count == count { return out }
+            }
+        }
+        return out
+    }
+
+    private func rarestNewPiece(in peerHas: Bitfield) -> Int? {
+        let n = have.count
+        guard n > 0 else { return nil }
+        let start = Int.random(in: 0..<n)
+        var best: Int?
+        var bestAvailability = UInt16.max
+        for k in 0..<n {
+            let i = (start + k) % n
+            guard peerHas[i], !have[i], partial[i] == nil, !pending.contains(i) else { continue }
+            if availability[i] < bestAvailability {
+                best = i
+                bestAvailability = availability[i]
+                if bestAvailability <= 1 { break }
+            }
+        }
+        return best
+    }
+
+    private func request(_ piece: Int, _ block: Int) -> BlockRequest {
+        BlockRequest(index: UInt32(piece), begin: UInt32(block * Self.blockSize), length: UInt32(blockLength(piece, block)))
+    }
+
+    /// Whether `r` is a block of a piece being downloaded, with the exact block geometry.
+    func isExpected(_ r: BlockRequest) -> Bool {
+        let piece = Int(r.index)
+        guard let state = partial[piece], Int(r.begin) % Self.blockSize == 0 else { return false }
+        let block = Int(r.begin) / Self.blockSize
+        return block < state.received.count && Int(r.length) == blockLength(piece, block)
+    }
+
+    /// Records a received block.
+    /// - Returns: `nil` if the block was not needed (duplicate or unknown); otherwise whether
+    ///   its piece is now complete.
+    mutating func blockReceived(_ r: BlockRequest) -> Bool? {
+        guard isExpected(r) else { return nil }
+        let piece = Int(r.index)
+        let block = Int(r.begin) / Self.blockSize
+        guard var state = partial[piece], !state.received[block] else { return nil }
+        state.received[block] = true
+        state.receivedCount += 1
+        if state.requested[block] > 0 { state.requested[block] -= 1 }
+        if state.isComplete {
+            partial[piece] = nil
+            pending.insert(piece)
+            return true
+        }
+        partial[piece] = state
+        return false
+    }
+
+    /// A request that will not be answered (choke, reject, timeout, disconnect).
+    mutating func requestDropped(_ r: BlockRequest) {
+        let piece = Int(r.index)
+        guard isExpected(r) else { return }
+        let block = Int(r.begin) / Self.blockSize
+        if partial[piece]!.requested[block] > 0 { partial[piece]!.requested[block] -= 1 }
+    }
+
+    /// The piece verified and is on disk.
+    mutating func pieceVerified(_ piece: Int) {
+        pending.remove(piece)
+        partial[piece] = nil
+        have[piece] = true
+    }
+
+    /// The piece failed its hash (or could not be written): fetch it again from scratch.
+    mutating func pieceFailed(_ piece: Int) {
+        pending.remove(piece)
+        partial[piece] = nil
+    }
+
+    /// Bytes of verified pieces.
+    var verifiedBytes: Int64 {
+        have.setIndices.reduce(Int64(0)) { $0 + Int64(layout.size(ofPiece: $1)) }
+    }
+}

@@ -1,0 +1,164 @@
+import NERDCrypto
+import NERDWire
+import NIOConcurrencyHelpers
+import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads and writes a torrent's pieces in its files with `pread`/`pwrite`; every method
+/// blocks, so callers run them on a thread pool, never on an event loop.
+///
+/// Files are created sparse on first write, folders as needed, never outside the save path
+/// (paths come sanitised from ``Metainfo``, and the last component is opened with
+/// `O_NOFOLLOW` so a planted symlink cannot redirect a write). Pad files are never written.
+public final class TorrentStorage: Sendable {
+    public let layout: FileLayout
+    private let pieceHashes: [UInt8]
+    private let descriptors = NIOLockedValueBox<[Int: Int32]>([:])
+    /// Open files kept at most; more are closed and reopened on demand.
+    private static let maxOpenFiles = 128
+
+    public init(layout: FileLayout, pieceHashes: [UInt8]) {
+        self.layout = layout
+        self.pieceHashes = pieceHashes
+    }
+
+    deinit {
+        descriptors.withLockedValue { fds in fds.values.forEach { close($0) } }
+    }
+
+    /// Closes every open file.
+    public func closeAll() {
+        descriptors.withLockedValue { fds in
+            fds.values.forEach { close($0) }
+            fds.removeAll()
+        }
+    }
+
+    /// Flushes written data of every open file to disk.
+    public func syncAll() {
+        descriptors.withLockedValue { fds in fds.values.forEach { _ = fsync($0) } }
+    }
+
+    /// SHA-1 check of a whole piece held in memory (BEP 3).
+    public func verify(piece index: Int, data: ByteBuffer) -> Bool {
+        guard index >= 0, index * 20 + 20 <= pieceHashes.count else { return false }
+        let hash = data.withUnsafeReadableBytes { SHA1.hash($0) }
+        return hash[...] == pieceHashes[index * 20..<index * 20 + 20]
+    }
+
+    /// Writes a verified piece.
+    /// - Throws: ``SwarmError`` `.storage`.
+    public func write(piece index: Int, data: ByteBuffer) throws(SwarmError) {
+        for segment in layout.segments(piece: index) {
+            guard let file = segment.file else { continue }
+            let fd = try descriptor(file, create: true)
+            var done = 0
+            while done < segment.length {
+                let n = data.withUnsafeReadableBytes { raw in
+                    pwrite(fd, raw.baseAddress! + segment.pieceOffset + done, segment.length - done,
+                           off_t(segment.fileOffset) + off_t(done))
+                }
+                if n < 0, errno == EINTR { continue }
+                guard n > 0 else { throw SwarmError(.storage, "writing \(layout.files[file].path): \(Self.lastError())") }
+                done += n
+            }
+        }
+    }
+
+    /// Reads bytes `begin..<begin+length` of piece `index`; padding reads as zeros.
+    /// - Returns: the bytes, or `nil` if a file is missing or too short (not downloaded).
+    /// - Throws: ``SwarmError`` `.storage` for other read errors.
+    public func read(piece index: Int, begin: Int = 0, length: Int? = nil,
+                     allocator: ByteBufferAllocator = ByteBufferAllocator()) throws(SwarmError) -> ByteBuffer? {
+        let length = length ?? layout.size(ofPiece: index) - begin
+        var buffer = allocator.buffer(capacity: length)
+        var failure: SwarmError?
+        var missing = false
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { raw in
+            for segment in layout.segments(piece: index, begin: begin, length: length) {
+                let target = raw.baseAddress! + (segment.pieceOffset - begin)
+                guard let file = segment.file else {
+                    memset(target, 0, segment.length)
+                    continue
+                }
+                let fd: Int32
+                do throws(SwarmError) { fd = try descriptor(file, create: false) } catch {
+                    missing = true
+                    return 0
+                }
+                var done = 0
+                while done < segment.length {
+                    let n = pread(fd, target + done, segment.length - done, off_t(segment.fileOffset) + off_t(done))
+                    if n < 0, errno == EINTR { continue }
+                    if n == 0 {
+                        missing = true
+                        return 0
+                    }
+                    if n < 0 {
+                        failure = SwarmError(.storage, "reading \(layout.files[file].path): \(Self.lastError())")
+                        return 0
+                    }
+                    done += n
+                }
+            }
+            return length
+        }
+        if let failure { throw failure }
+        return missing ? nil : buffer
+    }
+
+    /// Reads piece `index` from disk and checks its hash; for the initial check and resume.
+    public func check(piece index: Int) -> Bool {
+        guard let data = try? read(piece: index) else { return false }
+        return verify(piece: index, data: data)
+    }
+
+    private func descriptor(_ file: Int, create: Bool) throws(SwarmError) -> Int32 {
+        if let fd = descriptors.withLockedValue({ $0[file] }) { return fd }
+        let path = layout.files[file].path
+        if create { try Self.makeParentFolders(of: path) }
+        var fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0o644)
+        if fd < 0, errno == EACCES || errno == EROFS, !create {
+            fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        }
+        guard fd >= 0 else { throw SwarmError(.storage, "opening \(path): \(Self.lastError())") }
+        return descriptors.withLockedValue { fds in
+            if let existing = fds[file] {
+                close(fd)
+                return existing
+            }
+            if fds.count >= Self.maxOpenFiles, let victim = fds.first {
+                close(victim.value)
+                fds.removeValue(forKey: victim.key)
+            }
+            fds[file] = fd
+            return fd
+        }
+    }
+
+    /// Creates the torrent's empty files (they get no piece writes) and truncates nothing.
+    public func createEmptyFiles() throws(SwarmError) {
+        for (i, file) in layout.files.enumerated() where file.length == 0 && !file.isPadding {
+            _ = try descriptor(i, create: true)
+        }
+    }
+
+    private static func makeParentFolders(of path: String) throws(SwarmError) {
+        var components = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
+        var current = path.hasPrefix("/") ? "" : "."
+        if path.hasPrefix("/") { components = components.dropFirst() }
+        for component in components {
+            current += "/" + component
+            if mkdir(current, 0o755) != 0, errno != EEXIST {
+                throw SwarmError(.storage, "creating folder \(current): \(lastError())")
+            }
+        }
+    }
+
+    static func lastError() -> String { String(cString: strerror(errno)) }
+}

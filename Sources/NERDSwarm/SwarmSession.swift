@@ -1,0 +1,234 @@
+import Logging
+import NERDCrypto
+import NERDWire
+import NIOCore
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A BitTorrent session: one listen socket, many torrents, their peer connections.
+///
+/// All protocol state lives on one event loop (no locks on the hot path); hashing and disk
+/// I/O run on a thread pool sized to the cores.
+///
+/// ```swift
+/// let session = SwarmSession(configuration: .init(listen: PeerAddress("127.0.0.1:6881")))
+/// try await session.start()
+/// let torrent = try await session.add(metainfo: metainfo, savePath: "/downloads")
+/// session.connect(to: PeerAddress("127.0.0.1:51413")!, torrent: torrent)
+/// try await torrent.waitUntilComplete()
+/// ```
+///
+/// `@unchecked Sendable`: mutable state (`torrents`, `listenChannel`) is touched only on
+/// `eventLoop`.
+public final class SwarmSession: @unchecked Sendable {
+    public struct Configuration: Sendable {
+        /// Where to accept peers; `nil` accepts none (download only by dialling out).
+        public var listen: PeerAddress?
+        /// Refuse every non-loopback address (listen and connect); set by tests and CI, and
+        /// by `NERD_LOOPBACK_ONLY=1` in the environment.
+        public var loopbackOnly: Bool
+        /// Where resume data is kept; `nil` keeps none.
+        public var stateDirectory: String?
+        /// Most peer connections per torrent.
+        public var maxPeersPerTorrent: Int
+        public var connectTimeout: TimeAmount
+
+        public init(listen: PeerAddress? = PeerAddress(host: "0.0.0.0", port: 6881), loopbackOnly: Bool = false,
+                    stateDirectory: String? = nil, maxPeersPerTorrent: Int = 50, connectTimeout: TimeAmount = .seconds(5)) {
+            self.listen = listen
+            self.loopbackOnly = loopbackOnly || LoopbackGuardSetting.fromEnvironment
+            self.stateDirectory = stateDirectory
+            self.maxPeersPerTorrent = maxPeersPerTorrent
+            self.connectTimeout = connectTimeout
+        }
+    }
+
+    public let configuration: Configuration
+    public let peerID: [UInt8]
+    let group: MultiThreadedEventLoopGroup
+    let eventLoop: EventLoop
+    let threadPool: NIOThreadPool
+    let logger: Logger
+    private var torrents: [[UInt8]: Torrent] = [:]
+    private var listenChannel: Channel?
+    private var utpChannel: Channel?
+    /// The bound listen address (with the real port when 0 was asked for).
+    public private(set) var listenAddress: PeerAddress?
+
+    public init(configuration: Configuration = Configuration(), logger: Logger = Logger(label: "nerd.swarm")) {
+        self.configuration = configuration
+        self.logger = logger
+        peerID = Handshake.makePeerID(random: SecureRandom.bytes(count: 12))
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        eventLoop = group.next()
+        threadPool = NIOThreadPool(numberOfThreads: max(2, SystemInfo.activeProcessorCount))
+        threadPool.start()
+    }
+
+    /// Opens the listen socket.
+    /// - Throws: ``SwarmError`` `.loopbackGuard` or `.invalidAddress`.
+    public func start() async throws {
+        guard let listen = configuration.listen else { return }
+        try checkGuard(listen)
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64 * 1024, initial: 256 * 1024, maximum: 1 << 20))
+            .childChannelInitializer { channel in
+                let remote = channel.remoteAddress.flatMap { PeerAddress(socketAddress: $0) } ?? PeerAddress(host: "?", port: 0)
+                return channel.eventLoop.makeCompletedFuture {
+                    try self.installHandlers(on: channel, torrent: nil, address: remote)
+                }
+            }
+        do {
+            let channel = try await bootstrap.bind(host: listen.host, port: listen.port).get()
+            listenChannel = channel
+            listenAddress = channel.localAddress.flatMap { PeerAddress(socketAddress: $0) }
+            if let bound = listenAddress {
+                // Refusing uTP on the same port makes uTP-first clients fall back to TCP at once.
+                utpChannel = try? await DatagramBootstrap(group: group)
+                    .channelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(UTPRefuser()) }
+                    }
+                    .bind(host: bound.host, port: bound.port).get()
+            }
+            logger.info("listening", metadata: ["address": "\(listenAddress?.description ?? "?")"])
+        } catch {
+            throw SwarmError(.invalidAddress, "cannot listen on \(listen): \(error)")
+        }
+    }
+
+    /// Adds a v1 or hybrid torrent whose content is (or will be) `savePath/<name>`; checks
+    /// what is on disk (or trusts matching resume data) before returning.
+    /// - Throws: ``SwarmError`` `.unsupportedTorrent` for v2-only torrents,
+    ///   `.duplicateTorrent`, `.storage`.
+    public func add(metainfo: Metainfo, savePath: String) async throws -> Torrent {
+        guard metainfo.infoHashes.v1 != nil else {
+            throw SwarmError(.unsupportedTorrent, "v2-only transfer not supported yet (needs the BEP 52 hash messages)")
+        }
+        let wire = metainfo.infoHashes.wireBytes
+        let resumePath = configuration.stateDirectory.map { dir -> String in
+            _ = mkdir(dir, 0o755)
+            return dir + "/" + Hex.encode(wire) + ".resume"
+        }
+        let torrent = Torrent(metainfo: metainfo, savePath: savePath, eventLoop: eventLoop, threadPool: threadPool,
+                              peerID: peerID, listenPort: listenAddress?.port ?? 0, resumePath: resumePath,
+                              logger: logger)
+        torrent.maxPeers = configuration.maxPeersPerTorrent
+        let loop = eventLoop
+        torrent.dialer = { [weak self, weak torrent] address in
+            guard let self, let torrent else { return loop.makeSucceededVoidFuture() }
+            return self.dial(address, torrent: torrent)
+        }
+        try await eventLoop.submit { () throws -> Void in
+            guard self.torrents[wire] == nil else { throw SwarmError(.duplicateTorrent, "torrent already added") }
+            self.torrents[wire] = torrent
+        }.get()
+        do {
+            try storageCreate(torrent)
+            try await torrent.start().get()
+        } catch {
+            _ = try? await eventLoop.submit { self.torrents[wire] = nil }.get()
+            throw error
+        }
+        return torrent
+    }
+
+    private func storageCreate(_ torrent: Torrent) throws {
+        do throws(SwarmError) { try torrent.storage.createEmptyFiles() } catch { throw error }
+    }
+
+    /// Dials a peer for a torrent, and again every few seconds while not connected to it;
+    /// failures are logged, not thrown (peers come and go).
+    public func connect(to address: PeerAddress, torrent: Torrent) {
+        do { try checkGuard(address) } catch {
+            logger.warning("refusing peer", metadata: ["peer": "\(address)", "error": "\(error)"])
+            return
+        }
+        torrent.keepConnected(to: address)
+    }
+
+    /// One outgoing connection attempt; the future completes when it has connected or failed.
+    func dial(_ address: PeerAddress, torrent: Torrent) -> EventLoopFuture<Void> {
+        ClientBootstrap(group: eventLoop)
+            .connectTimeout(configuration.connectTimeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64 * 1024, initial: 256 * 1024, maximum: 1 << 20))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try self.installHandlers(on: channel, torrent: torrent, address: address)
+                }
+            }
+            .connect(host: address.host, port: address.port)
+            .map { _ in }
+            .flatMapErrorThrowing { error in
+                self.logger.debug("connect failed", metadata: ["peer": "\(address)", "error": "\(error)"])
+            }
+    }
+
+    /// Dials every peer a source yields, for as long as it yields them.
+    public func add(peerSource: any PeerSource, torrent: Torrent) {
+        let stream = peerSource.peers(infoHash: torrent.infoHash)
+        Task {
+            for await address in stream {
+                guard (try? self.checkGuard(address)) != nil else { continue }
+                _ = self.dial(address, torrent: torrent)
+            }
+        }
+    }
+
+    func torrent(wireInfoHash: [UInt8]) -> Torrent? {
+        eventLoop.preconditionInEventLoop()
+        return torrents[wireInfoHash]
+    }
+
+    private func installHandlers(on channel: Channel, torrent: Torrent?, address: PeerAddress) throws {
+        let handlers = channel.pipeline.syncOperations
+        try handlers.addHandler(ByteToMessageHandler(PeerWireDecoder()))
+        try handlers.addHandler(PeerWireEncoder())
+        try handlers.addHandler(PeerChannelHandler(session: self, torrent: torrent, address: address))
+    }
+
+    private func checkGuard(_ address: PeerAddress) throws(SwarmError) {
+        if configuration.loopbackOnly, !address.isLoopback {
+            throw SwarmError(.loopbackGuard, "\(address) is not a loopback address and the loopback-only guard is on")
+        }
+    }
+
+    /// Stops every torrent (saving resume data), closes the listener, frees the threads.
+    public func shutdown() async {
+        let all = (try? await eventLoop.submit { Array(self.torrents.values) }.get()) ?? []
+        for torrent in all { try? await torrent.stop().get() }
+        try? await listenChannel?.close().get()
+        try? await utpChannel?.close().get()
+        try? await threadPool.shutdownGracefully()
+        try? await group.shutdownGracefully()
+    }
+}
+
+enum LoopbackGuardSetting {
+    /// `NERD_LOOPBACK_ONLY=1` turns the guard on for every session in the process.
+    static var fromEnvironment: Bool {
+        guard let value = getenv("NERD_LOOPBACK_ONLY") else { return false }
+        return String(cString: value) == "1"
+    }
+}
+
+extension PeerAddress {
+    init?(socketAddress: SocketAddress) {
+        guard let ip = socketAddress.ipAddress, let port = socketAddress.port else { return nil }
+        self.init(host: ip, port: port)
+    }
+}
+
+extension Torrent {
+    /// A snapshot of the transfer.
+    public func status() async throws -> TorrentStatus { try await status().get() }
+
+    /// Returns once every piece is verified and on disk.
+    public func waitUntilComplete() async throws { try await waitUntilComplete().get() }
+}

@@ -1,0 +1,546 @@
+import Dispatch
+import Logging
+import NERDCrypto
+import NERDWire
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// One torrent's swarm: its peers, piece picker, choker and storage.
+///
+/// `@unchecked Sendable`: every mutable property is touched only on `eventLoop` (the
+/// session's loop, which also runs every peer channel of the torrent); each entry point from
+/// elsewhere hops there first, and internal methods assert it. Disk and hashing work runs on
+/// the thread pool and reports back on the loop.
+public final class Torrent: @unchecked Sendable {
+    public let metainfo: Metainfo
+    public let infoHash: [UInt8]
+    let eventLoop: EventLoop
+    let threadPool: NIOThreadPool
+    let storage: TorrentStorage
+    let peerID: [UInt8]
+    let listenPort: Int
+    let resumePath: String?
+    let logger: Logger
+
+    private var picker: PiecePicker
+    private var peers: [ObjectIdentifier: Peer] = [:]
+    private var blockBuffers: [Int: ByteBuffer] = [:]
+    /// Peers that sent blocks of each in-progress piece, to blame for a hash failure.
+    private var contributors: [Int: Set<ObjectIdentifier>] = [:]
+    private var banned: Set<String> = []
+    private var choker = Choker()
+    private var optimistic: ObjectIdentifier?
+    private var ticks = 0
+    private var state: TorrentStatus.State = .checking
+    private var downloaded = RateMeter()
+    private var uploaded = RateMeter()
+    private var hashFailures = 0
+    private var resumeDirty = false
+    private var error: String?
+    private var timer: RepeatedTask?
+    private var lastResumeSave: EventLoopFuture<Void>?
+    /// Payload counts of peers that have disconnected, by address, for the run's report.
+    private var pastPeers: [String: TorrentStatus.PeerStatus] = [:]
+    /// Addresses to keep dialling while not connected (given peers, like `--peer`).
+    private var persistentPeers: Set<PeerAddress> = []
+    private var dialling: Set<PeerAddress> = []
+    /// Opens an outgoing connection; set by the session.
+    var dialer: ((PeerAddress) -> EventLoopFuture<Void>)?
+    private var completion: [EventLoopPromise<Void>] = []
+    /// Most pieces hashed and written at once; beyond it no new pieces are started.
+    private static let maxPendingPieces = 32
+    /// Most requests a peer may have us read at once.
+    private static let maxServing = 500
+    private static let requestTimeout = TimeAmount.seconds(20)
+    /// Disconnect a peer after this many corrupt pieces.
+    private static let maxHashFailures = 2
+    var maxPeers = 50
+
+    init(metainfo: Metainfo, savePath: String, eventLoop: EventLoop, threadPool: NIOThreadPool, peerID: [UInt8],
+         listenPort: Int, resumePath: String?, logger: Logger) {
+        self.metainfo = metainfo
+        self.infoHash = metainfo.infoHashes.wireBytes
+        self.eventLoop = eventLoop
+        self.threadPool = threadPool
+        let layout = FileLayout(metainfo: metainfo, savePath: savePath)
+        self.storage = TorrentStorage(layout: layout, pieceHashes: metainfo.pieceHashes)
+        self.peerID = peerID
+        self.listenPort = listenPort
+        self.resumePath = resumePath
+        self.logger = logger
+        self.picker = PiecePicker(layout: layout, have: Bitfield(count: metainfo.pieceCount))
+    }
+
+    // MARK: Lifecycle
+
+    /// Loads resume data if it still matches the files, else hashes what is on disk; then
+    /// starts the once-a-second tick.
+    func start() -> EventLoopFuture<Void> {
+        let storage = self.storage
+        let resumePath = self.resumePath
+        let pieceCount = metainfo.pieceCount
+        let threads = max(1, SystemInfo.activeProcessorCount)
+        let checked = threadPool.runIfActive(eventLoop: eventLoop) { () -> Bitfield in
+            let facts = ResumeData.fileFacts(storage.layout)
+            if let resumePath, let resume = ResumeData.load(resumePath), resume.pieceCount == pieceCount,
+                resume.files == facts, let bits = try? Bitfield(wire: resume.pieces, pieceCount: pieceCount)
+            {
+                return bits
+            }
+            // Only files that exist can hold verified pieces; a fresh download skips hashing.
+            guard facts.contains(where: { $0[0] > 0 }) else { return Bitfield(count: pieceCount) }
+            let result = NIOLockedValueBox(Bitfield(count: pieceCount))
+            DispatchQueue.concurrentPerform(iterations: threads) { worker in
+                var piece = worker
+                while piece < pieceCount {
+                    if storage.check(piece: piece) { result.withLockedValue { $0[piece] = true } }
+                    piece += threads
+                }
+            }
+            return result.withLockedValue { $0 }
+        }
+        return checked.map { have in
+            self.picker = PiecePicker(layout: self.storage.layout, have: have)
+            self.state = have.isComplete ? .seeding : .downloading
+            self.resumeDirty = true
+            self.timer = self.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
+                self.tick()
+            }
+            if have.isComplete { self.finishWaiters() }
+            self.logger.info("torrent ready", metadata: ["have": "\(have.setCount)/\(pieceCount)"])
+        }
+    }
+
+    /// Disconnects every peer and saves resume data.
+    func stop() -> EventLoopFuture<Void> {
+        eventLoop.flatSubmit {
+            self.timer?.cancel()
+            self.state = .stopped
+            let closes = self.peers.values.map { $0.channel.close() }
+            let resume = self.saveResume()
+            return EventLoopFuture.andAllComplete(closes + [resume], on: self.eventLoop).map {
+                self.storage.closeAll()
+            }
+        }
+    }
+
+    /// Completes when every piece is verified.
+    func waitUntilComplete() -> EventLoopFuture<Void> {
+        eventLoop.flatSubmit {
+            let promise = self.eventLoop.makePromise(of: Void.self)
+            if self.picker.isComplete && self.state != .checking { promise.succeed() } else { self.completion.append(promise) }
+            return promise.futureResult
+        }
+    }
+
+    private func finishWaiters() {
+        let waiters = completion
+        completion = []
+        waiters.forEach { $0.succeed() }
+    }
+
+    func status() -> EventLoopFuture<TorrentStatus> {
+        eventLoop.submit {
+            TorrentStatus(
+                infoHash: Hex.encode(self.infoHash), state: self.state, totalSize: self.metainfo.totalSize,
+                verifiedBytes: self.picker.verifiedBytes, piecesHave: self.picker.have.setCount,
+                pieceCount: self.metainfo.pieceCount, downloadedThisRun: self.downloaded.total,
+                uploadedThisRun: self.uploaded.total, downloadRate: self.downloaded.rate, uploadRate: self.uploaded.rate,
+                peers: self.peerReport(), connectedPeers: self.peers.count, hashFailures: self.hashFailures, error: self.error)
+        }
+    }
+
+    // MARK: Peers
+
+    /// Connected peers, plus those that left after moving payload in this run.
+    private func peerReport() -> [TorrentStatus.PeerStatus] {
+        var report = pastPeers
+        for peer in peers.values {
+            let key = peer.address.description
+            var entry = report[key] ?? .init(address: key, client: peer.clientName, downloaded: 0, uploaded: 0,
+                                             downloadRate: 0, uploadRate: 0)
+            entry.downloaded += peer.download.total
+            entry.uploaded += peer.upload.total
+            entry.downloadRate = peer.download.rate
+            entry.uploadRate = peer.upload.rate
+            entry.client = peer.clientName
+            report[key] = entry
+        }
+        return report.values.sorted { $0.address < $1.address }
+    }
+
+    /// Whether a peer with this address and ID may join (not banned, not us, not twice).
+    func accepts(address: PeerAddress, peerID: [UInt8]) -> Bool {
+        eventLoop.preconditionInEventLoop()
+        guard state != .stopped, state != .checking, peerID != self.peerID, !banned.contains(address.host + "|" + Hex.encode(peerID)) else {
+            return false
+        }
+        return !peers.values.contains { $0.peerID == peerID }
+    }
+
+    /// A peer finished its handshake on `channel`.
+    func attach(_ peer: Peer) {
+        eventLoop.preconditionInEventLoop()
+        peers[ObjectIdentifier(peer)] = peer
+        logger.debug("peer connected", metadata: ["peer": "\(peer.address)", "outgoing": "\(peer.isOutgoing)"])
+        if peer.supportsExtensions {
+            let handshake = ExtensionHandshake(messageIDs: [:], client: "NERD 0.1", listenPort: listenPort > 0 ? UInt16(listenPort) : nil,
+                                               requestQueueLength: Self.maxServing)
+            peer.send(.extended(id: 0, payload: ByteBuffer(bytes: handshake.payload)), flush: false)
+        }
+        let have = picker.have
+        if peer.supportsFast && have.isComplete {
+            peer.send(.haveAll, flush: false)
+        } else if peer.supportsFast && have.isEmpty {
+            peer.send(.haveNone, flush: false)
+        } else if !have.isEmpty || !peer.supportsFast {
+            peer.send(.bitfield(ByteBuffer(bytes: have.bytes)), flush: false)
+        }
+        peer.channel.flush()
+        if !picker.isComplete, peers.count <= choker.slots { rechoke() }
+    }
+
+    func detach(_ peer: Peer) {
+        eventLoop.preconditionInEventLoop()
+        guard peers.removeValue(forKey: ObjectIdentifier(peer)) != nil else { return }
+        picker.peerRemoved(peer.bitfield)
+        for request in peer.outstanding.keys { picker.requestDropped(request) }
+        peer.outstanding.removeAll()
+        if optimistic == ObjectIdentifier(peer) { optimistic = nil }
+        logger.debug("peer disconnected", metadata: ["peer": "\(peer.address)"])
+        if peer.download.total > 0 || peer.upload.total > 0 {
+            var record = pastPeers[peer.address.description]
+                ?? .init(address: peer.address.description, client: peer.clientName, downloaded: 0, uploaded: 0,
+                         downloadRate: 0, uploadRate: 0)
+            record.downloaded += peer.download.total
+            record.uploaded += peer.upload.total
+            pastPeers[peer.address.description] = record
+        }
+        if peer.peerInterested && !peer.amChoking { rechoke() }
+        requestFromAll()
+    }
+
+    /// Handles one message from `peer`.
+    /// - Throws: ``WireError`` for a protocol violation; the caller disconnects.
+    func received(_ message: PeerMessage, from peer: Peer) throws(WireError) {
+        eventLoop.preconditionInEventLoop()
+        peer.lastReceived = .now()
+        switch message {
+        case .keepAlive:
+            break
+        case .choke:
+            peer.peerChoking = true
+            // Without the fast extension a choke cancels everything outstanding (BEP 3);
+            // with it, the peer rejects each request explicitly (BEP 6).
+            if !peer.supportsFast {
+                for request in peer.outstanding.keys { picker.requestDropped(request) }
+                peer.outstanding.removeAll()
+            }
+        case .unchoke:
+            peer.peerChoking = false
+            requestMore(peer)
+        case .interested:
+            peer.peerInterested = true
+            if peer.amChoking { rechoke() }
+        case .notInterested:
+            peer.peerInterested = false
+            if !peer.amChoking { rechoke() }
+        case .have(let index):
+            guard Int(index) < metainfo.pieceCount else { throw WireError(.invalidMessage, "have for piece \(index) out of range") }
+            if !peer.bitfield[Int(index)] {
+                peer.bitfield[Int(index)] = true
+                picker.peerHas(Int(index))
+            }
+            peer.sentAvailability = true
+            updateInterest(peer)
+        case .bitfield(let bytes):
+            guard !peer.sentAvailability else { throw WireError(.invalidMessage, "bitfield after availability was sent") }
+            let bits = try Bitfield(wire: bytes.readableBytesView, pieceCount: metainfo.pieceCount)
+            setAvailability(peer, bits)
+        case .haveAll:
+            guard peer.supportsFast, !peer.sentAvailability else { throw WireError(.invalidMessage, "unexpected have-all") }
+            setAvailability(peer, Bitfield(count: metainfo.pieceCount, full: true))
+        case .haveNone:
+            guard peer.supportsFast, !peer.sentAvailability else { throw WireError(.invalidMessage, "unexpected have-none") }
+            setAvailability(peer, Bitfield(count: metainfo.pieceCount))
+        case .request(let request):
+            try serve(request, to: peer)
+        case .cancel(let request):
+            peer.serving.remove(request)
+        case .piece(let index, let begin, let block):
+            blockArrived(BlockRequest(index: index, begin: begin, length: UInt32(block.readableBytes)), block, from: peer)
+        case .reject(let request):
+            guard peer.supportsFast else { throw WireError(.invalidMessage, "reject without the fast extension") }
+            if peer.outstanding.removeValue(forKey: request) != nil { picker.requestDropped(request) }
+        case .allowedFast(let index):
+            if Int(index) < metainfo.pieceCount { peer.allowedFast.insert(index) }
+        case .suggest, .port:
+            break
+        case .extended(let id, let payload):
+            if id == 0 {
+                let handshake = try ExtensionHandshake(payload: Array(payload.readableBytesView))
+                peer.client = handshake.client
+                if let reqq = handshake.requestQueueLength { peer.maxRequests = max(1, min(reqq, 2000)) }
+            }
+        }
+    }
+
+    private func setAvailability(_ peer: Peer, _ bits: Bitfield) {
+        peer.bitfield = bits
+        peer.sentAvailability = true
+        picker.peerAdded(bits)
+        updateInterest(peer)
+        // Two seeds have nothing to say to each other.
+        if bits.isComplete && picker.isComplete { peer.channel.close(promise: nil) }
+    }
+
+    private func updateInterest(_ peer: Peer) {
+        let interesting = picker.isInteresting(peer.bitfield)
+        if interesting != peer.amInterested {
+            peer.amInterested = interesting
+            peer.send(interesting ? .interested : .notInterested)
+        }
+        if interesting { requestMore(peer) }
+    }
+
+    // MARK: Downloading
+
+    private func requestMore(_ peer: Peer) {
+        guard peer.amInterested, !peer.peerChoking, state == .downloading else { return }
+        let room = peer.requestTarget - peer.outstanding.count
+        guard room > 0 else { return }
+        let startNew = picker.pending.count < Self.maxPendingPieces
+        let blocks = picker.pick(from: peer.bitfield, count: room, exclude: Set(peer.outstanding.keys), startNewPieces: startNew)
+        guard !blocks.isEmpty else { return }
+        let now = NIODeadline.now()
+        for block in blocks {
+            peer.outstanding[block] = now
+            peer.send(.request(block), flush: false)
+        }
+        peer.channel.flush()
+    }
+
+    private func requestFromAll() {
+        for peer in peers.values { requestMore(peer) }
+    }
+
+    private func blockArrived(_ request: BlockRequest, _ block: ByteBuffer, from peer: Peer) {
+        let wasOutstanding = peer.outstanding.removeValue(forKey: request) != nil
+        peer.download.add(block.readableBytes)
+        downloaded.add(block.readableBytes)
+        guard let complete = picker.blockReceived(request) else {
+            // Unrequested or duplicate (end game): nothing to store.
+            if wasOutstanding { requestMore(peer) }
+            return
+        }
+        let piece = Int(request.index)
+        var buffer = blockBuffers[piece] ?? {
+            var b = peer.channel.allocator.buffer(capacity: storage.layout.size(ofPiece: piece))
+            b.moveWriterIndex(forwardBy: storage.layout.size(ofPiece: piece))
+            return b
+        }()
+        buffer.setBuffer(block, at: Int(request.begin))
+        contributors[piece, default: []].insert(ObjectIdentifier(peer))
+        if complete {
+            blockBuffers[piece] = nil
+            cancelDuplicates(of: piece)
+            finishPiece(piece, buffer)
+        } else {
+            blockBuffers[piece] = buffer
+        }
+        requestMore(peer)
+    }
+
+    /// Cancels end-game duplicates of a finished piece still outstanding at other peers.
+    private func cancelDuplicates(of piece: Int) {
+        for peer in peers.values {
+            for request in peer.outstanding.keys where Int(request.index) == piece {
+                peer.outstanding[request] = nil
+                peer.send(.cancel(request), flush: false)
+            }
+        }
+    }
+
+    private func finishPiece(_ piece: Int, _ data: ByteBuffer) {
+        let storage = self.storage
+        threadPool.runIfActive(eventLoop: eventLoop) { () -> Bool in
+            guard storage.verify(piece: piece, data: data) else { return false }
+            try storage.write(piece: piece, data: data)
+            return true
+        }.whenComplete { result in
+            switch result {
+            case .success(true): self.pieceVerified(piece)
+            case .success(false): self.pieceCorrupt(piece)
+            case .failure(let error):
+                self.error = "\(error)"
+                self.logger.error("cannot write piece", metadata: ["piece": "\(piece)", "error": "\(error)"])
+                self.picker.pieceFailed(piece)
+                self.contributors[piece] = nil
+            }
+        }
+    }
+
+    private func pieceVerified(_ piece: Int) {
+        picker.pieceVerified(piece)
+        contributors[piece] = nil
+        resumeDirty = true
+        for peer in peers.values {
+            if !peer.bitfield[piece] { peer.send(.have(UInt32(piece)), flush: false) }
+            if peer.amInterested && !picker.isInteresting(peer.bitfield) {
+                peer.amInterested = false
+                peer.send(.notInterested, flush: false)
+            }
+            peer.channel.flush()
+        }
+        if picker.isComplete {
+            state = .seeding
+            logger.info("download complete")
+            _ = saveResume()
+            for peer in peers.values where peer.bitfield.isComplete { peer.channel.close(promise: nil) }
+            finishWaiters()
+        } else {
+            requestFromAll()
+        }
+    }
+
+    /// A piece failed its hash: discard it, blame who sent it, ban repeat offenders.
+    private func pieceCorrupt(_ piece: Int) {
+        hashFailures += 1
+        picker.pieceFailed(piece)
+        let suspects = contributors.removeValue(forKey: piece) ?? []
+        logger.warning("piece failed its hash check", metadata: ["piece": "\(piece)", "peers": "\(suspects.count)"])
+        for id in suspects {
+            guard let peer = peers[id] else { continue }
+            peer.hashFailures += 1
+            // A sole contributor is certainly guilty; otherwise give the benefit of the doubt once more.
+            if peer.hashFailures >= Self.maxHashFailures || suspects.count == 1 && peer.hashFailures >= 1 {
+                banned.insert(peer.address.host + "|" + Hex.encode(peer.peerID))
+                logger.warning("banning peer for corrupt data", metadata: ["peer": "\(peer.address)"])
+                peer.channel.close(promise: nil)
+            }
+        }
+        requestFromAll()
+    }
+
+    // MARK: Seeding
+
+    private func serve(_ request: BlockRequest, to peer: Peer) throws(WireError) {
+        let piece = Int(request.index)
+        guard piece < metainfo.pieceCount, request.length > 0, request.length <= 128 * 1024,
+            Int(request.begin) + Int(request.length) <= storage.layout.size(ofPiece: piece)
+        else { throw WireError(.invalidMessage, "request outside piece \(request.index)") }
+        let allowed = !peer.amChoking || peer.allowedFast.contains(request.index)
+        guard allowed, picker.have[piece], peer.serving.count < Self.maxServing else {
+            if peer.supportsFast { peer.send(.reject(request)) }
+            return
+        }
+        guard peer.serving.insert(request).inserted else { return }
+        let storage = self.storage
+        let allocator = peer.channel.allocator
+        threadPool.runIfActive(eventLoop: eventLoop) {
+            try storage.read(piece: piece, begin: Int(request.begin), length: Int(request.length), allocator: allocator)
+        }.whenComplete { result in
+            guard peer.serving.remove(request) != nil, self.peers[ObjectIdentifier(peer)] != nil else { return }
+            guard case .success(let data?) = result else {
+                if peer.supportsFast { peer.send(.reject(request)) }
+                return
+            }
+            peer.upload.add(data.readableBytes)
+            self.uploaded.add(data.readableBytes)
+            peer.send(.piece(index: request.index, begin: request.begin, block: data))
+        }
+    }
+
+    // MARK: Timers
+
+    private func tick() {
+        ticks += 1
+        downloaded.tick()
+        uploaded.tick()
+        let now = NIODeadline.now()
+        for peer in peers.values {
+            peer.download.tick()
+            peer.upload.tick()
+            // Requests unanswered too long go back to the picker (the peer is snubbing us).
+            let expired = peer.outstanding.filter { now - $0.value > Self.requestTimeout }.map(\.key)
+            for request in expired {
+                peer.outstanding[request] = nil
+                picker.requestDropped(request)
+            }
+            if now - peer.lastReceived > .minutes(3) { peer.channel.close(promise: nil) }
+            if now - peer.lastSent > .seconds(90) { peer.send(.keepAlive) }
+            requestMore(peer)
+        }
+        if ticks % 3 == 0 { redialPersistentPeers() }
+        if ticks % 30 == 0 { optimistic = nil }
+        if ticks % 10 == 0 || optimistic == nil { rechoke() }
+        if ticks % 5 == 0, resumeDirty { _ = saveResume() }
+    }
+
+    /// Dials `address` now and again every few seconds whenever no connection to it is open.
+    func keepConnected(to address: PeerAddress) {
+        eventLoop.execute {
+            self.persistentPeers.insert(address)
+            self.dial(address)
+        }
+    }
+
+    private func dial(_ address: PeerAddress) {
+        guard let dialer, state != .stopped, !dialling.contains(address),
+            !peers.values.contains(where: { $0.address == address }), peers.count < maxPeers
+        else { return }
+        dialling.insert(address)
+        dialer(address).whenComplete { _ in self.dialling.remove(address) }
+    }
+
+    private func redialPersistentPeers() {
+        // A seed has nothing to fetch; it still dials so that peers which only accept
+        // incoming connections (Transmission, libtorrent behind the loopback) can download.
+        for address in persistentPeers { dial(address) }
+    }
+
+    private func rechoke() {
+        let candidates = peers.values.map {
+            Choker.Candidate(id: ObjectIdentifier($0), interested: $0.peerInterested,
+                             downloadRate: $0.download.rate, uploadRate: $0.upload.rate)
+        }
+        var chosen = choker.unchoke(candidates, seeding: picker.isComplete, optimistic: optimistic)
+        if optimistic == nil || !chosen.contains(optimistic!) {
+            optimistic = choker.pickOptimistic(candidates, excluding: chosen)
+            if let optimistic { chosen.insert(optimistic) }
+        }
+        for peer in peers.values {
+            let unchoke = chosen.contains(ObjectIdentifier(peer))
+            if unchoke == peer.amChoking {
+                peer.amChoking = !unchoke
+                peer.send(unchoke ? .unchoke : .choke)
+                if !unchoke { peer.serving.removeAll() }
+            }
+        }
+    }
+
+    @discardableResult
+    private func saveResume() -> EventLoopFuture<Void> {
+        guard let resumePath, state != .checking else { return eventLoop.makeSucceededVoidFuture() }
+        resumeDirty = false
+        let have = picker.have
+        let storage = self.storage
+        let threadPool = self.threadPool
+        let eventLoop = self.eventLoop
+        // Saves run one after another: two writers of the same temporary file would race.
+        let previous = lastResumeSave ?? eventLoop.makeSucceededVoidFuture()
+        let save = previous.flatMap {
+            threadPool.runIfActive(eventLoop: eventLoop) {
+            // fsync first so the recorded times describe data that is really on disk.
+            storage.syncAll()
+            let resume = ResumeData(pieces: have.bytes, pieceCount: have.count, files: ResumeData.fileFacts(storage.layout))
+            try resume.save(resumePath)
+            }
+        }.recover { error in
+            self.logger.error("cannot save resume data", metadata: ["error": "\(error)"])
+        }
+        lastResumeSave = save
+        return save
+    }
+}

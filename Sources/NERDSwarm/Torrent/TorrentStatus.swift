@@ -1,0 +1,47 @@
+/// A snapshot of one torrent's transfer.
+public struct TorrentStatus: Sendable {
+    public enum State: String, Sendable {
+        /// Hashing data on disk.
+        case checking
+        case downloading
+        case seeding
+        case stopped
+    }
+
+    public struct PeerStatus: Sendable {
+        public var address: String
+        public var client: String
+        /// Payload bytes received from this peer in this run.
+        public var downloaded: Int64
+        /// Payload bytes sent to this peer in this run.
+        public var uploaded: Int64
+        public var downloadRate: Double
+        public var uploadRate: Double
+    }
+
+    /// The 20-byte wire info-hash in hex.
+    public var infoHash: String
+    public var state: State
+    /// Bytes of the torrent, pad files included.
+    public var totalSize: Int64
+    /// Bytes in verified pieces.
+    public var verifiedBytes: Int64
+    public var piecesHave: Int
+    public var pieceCount: Int
+    /// Payload bytes received in this run (including any later discarded).
+    public var downloadedThisRun: Int64
+    public var uploadedThisRun: Int64
+    /// Bytes per second.
+    public var downloadRate: Double
+    public var uploadRate: Double
+    /// Peers that moved payload in this run, connected or not.
+    public var peers: [PeerStatus]
+    /// Peers connected now.
+    public var connectedPeers: Int
+    /// Pieces that failed their hash check in this run.
+    public var hashFailures: Int
+    public var error: String?
+
+    public var isComplete: Bool { piecesHave == pieceCount }
+    public var progress: Double { pieceCount == 0 ? 1 : Double(piecesHave) / Double(pieceCount) }
+}

@@ -1,0 +1,60 @@
+import NIOCore
+
+/// The BEP 10 extended handshake (extended message 0): which extensions a peer speaks and
+/// under which message IDs, plus client facts.
+public struct ExtensionHandshake: Sendable, Equatable {
+    /// Extension name → the ID the sender wants to receive it under (0 = disabled).
+    public var messageIDs: [String: UInt8]
+    /// `v`: client name and version.
+    public var client: String?
+    /// `p`: the sender's TCP listen port.
+    public var listenPort: UInt16?
+    /// `reqq`: how many outstanding requests the sender queues.
+    public var requestQueueLength: Int?
+    /// `yourip`: the receiver's address as the sender sees it (4 or 16 bytes).
+    public var yourIP: [UInt8]?
+    /// `metadata_size` (BEP 9): size of the info dictionary in bytes.
+    public var metadataSize: Int?
+
+    public init(messageIDs: [String: UInt8] = [:], client: String? = nil, listenPort: UInt16? = nil,
+                requestQueueLength: Int? = nil, yourIP: [UInt8]? = nil, metadataSize: Int? = nil) {
+        self.messageIDs = messageIDs
+        self.client = client
+        self.listenPort = listenPort
+        self.requestQueueLength = requestQueueLength
+        self.yourIP = yourIP
+        self.metadataSize = metadataSize
+    }
+
+    /// Parses the payload of extended message 0. Unknown keys are ignored; wrongly typed
+    /// known keys are ignored as BEP 10 asks.
+    /// - Throws: ``WireError`` (bencode codes) if the payload is not a bencoded dictionary.
+    public init(payload: [UInt8]) throws(WireError) {
+        let value = try BencodeDecoder(limits: .message).decode(payload)
+        guard value.isDictionary else { throw WireError(.invalidMessage, "extended handshake is not a dictionary") }
+        var ids: [String: UInt8] = [:]
+        for entry in value["m"]?.entries ?? [] {
+            guard let name = String(validating: entry.key, as: UTF8.self), let id = entry.value.integer,
+                (0...255).contains(id) else { continue }
+            ids[name] = UInt8(id)
+        }
+        messageIDs = ids
+        client = value["v"]?.utf8String
+        listenPort = value["p"]?.integer.flatMap { (1...65535).contains($0) ? UInt16($0) : nil }
+        requestQueueLength = value["reqq"]?.integer.flatMap { (1...100_000).contains($0) ? Int($0) : nil }
+        yourIP = value["yourip"]?.bytes.flatMap { $0.count == 4 || $0.count == 16 ? $0 : nil }
+        metadataSize = value["metadata_size"]?.integer.flatMap { (1...(64 << 20)).contains($0) ? Int($0) : nil }
+    }
+
+    /// The bencoded payload.
+    public var payload: [UInt8] {
+        var pairs: [(String, BencodeValue)] = [("m", .dictionary(messageIDs.map { ($0.key, .integer(Int($0.value))) }))]
+        if let client { pairs.append(("v", .string(client))) }
+        if let listenPort { pairs.append(("p", .integer(Int(listenPort)))) }
+        if let requestQueueLength { pairs.append(("reqq", .integer(requestQueueLength))) }
+        if let yourIP { pairs.append(("yourip", .string(yourIP))) }
+        if let metadataSize { pairs.append(("metadata_size", .integer(metadataSize))) }
+        // Keys are distinct by construction, so encoding cannot fail.
+        return (try? BencodeEncoder.encode(.dictionary(pairs))) ?? []
+    }
+}

@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import NERDSwarm
+import NERDWire
+
+struct Get: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Download a torrent into DIR/<name> from BitTorrent peers.",
+        discussion: "Exits 0 once every piece is verified. Ctrl-C stops cleanly; running it again resumes.")
+
+    @Argument(help: "The .torrent file.")
+    var torrent: String
+
+    @Option(help: "The folder to download into; the content lands in <out>/<name>.")
+    var out: String
+
+    @Option(name: .customLong("peer"), help: "A peer to download from, HOST:PORT; repeatable.")
+    var peers: [String] = []
+
+    @Option(help: "Address to accept peers on (default 0.0.0.0:6881; port 0 picks one).")
+    var listen: String = "0.0.0.0:6881"
+
+    @Option(help: "Folder for resume data (default: the user's data folder).")
+    var stateDir: String?
+
+    @Flag(help: "Keep seeding after the download completes, until interrupted.")
+    var seedAfter = false
+
+    @Flag(help: "Print one JSON object when done instead of progress.")
+    var json = false
+
+    func run() async throws {
+        let metainfo = try loadMetainfo(torrent)
+        let session = try makeSession(listen: listen, stateDir: stateDir)
+        let started = Date()
+        do {
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            try await session.start()
+            let handle = try await session.add(metainfo: metainfo, savePath: out)
+            for peer in try parsePeers(peers) { session.connect(to: peer, torrent: handle) }
+
+            let progress = !json && isatty(STDERR_FILENO) == 1 ? TransferProgress() : nil
+            let outcome = await withTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    (try? await handle.waitUntilComplete()) != nil
+                }
+                group.addTask {
+                    await Signals.interrupted()
+                    return false
+                }
+                if let progress {
+                    group.addTask {
+                        while !Task.isCancelled {
+                            if let status = try? await handle.status() { progress.draw(status) }
+                            try? await Task.sleep(for: .milliseconds(500))
+                        }
+                        return false
+                    }
+                }
+                let first = await group.next() ?? false
+                group.cancelAll()
+                return first
+            }
+            let status = try await handle.status()
+            progress?.finish(status)
+            if json {
+                print(TransferReport(status: status, metainfo: metainfo, seconds: Date().timeIntervalSince(started)).json.text)
+            } else if outcome {
+                print("downloaded \(out)/\(metainfo.name) (\(ByteCount.format(status.downloadedThisRun)) this run)")
+            } else {
+                print("stopped at \(Int(status.progress * 100))%; run the same command again to resume")
+            }
+            flushStandardOutput()
+            if outcome && seedAfter {
+                if !json { print("seeding on \(session.listenAddress?.description ?? listen) — Ctrl-C to stop") }
+                await Signals.interrupted()
+            }
+            await session.shutdown()
+            if !status.isComplete { throw ExitCode(1) }
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            await session.shutdown()
+            throw failure(error)
+        }
+    }
+}
+
+/// The final JSON object of `nerd get --json`.
+struct TransferReport {
+    var status: TorrentStatus
+    var metainfo: Metainfo
+    var seconds: Double
+
+    var json: JSON {
+        .object([
+            ("info_hash", .string(metainfo.infoHashes.v1?.hex ?? metainfo.infoHashes.v2?.hex ?? status.infoHash)),
+            ("name", .string(metainfo.name)),
+            ("total_size", .int(status.totalSize)),
+            ("downloaded_this_run", .int(status.downloadedThisRun)),
+            ("uploaded_this_run", .int(status.uploadedThisRun)),
+            ("seconds", .double(seconds)),
+            ("complete", .bool(status.isComplete)),
+            ("pieces_have", .int(Int64(status.piecesHave))),
+            ("num_pieces", .int(Int64(status.pieceCount))),
+            ("hash_failures", .int(Int64(status.hashFailures))),
+            ("peers", .array(status.peers.map {
+                .object([("address", .string($0.address)), ("client", .string($0.client)),
+                         ("downloaded", .int($0.downloaded)), ("uploaded", .int($0.uploaded))])
+            })),
+        ])
+    }
+}
+
+/// A live progress line on stderr: percent, rate, peers, ETA.
+final class TransferProgress: Sendable {
+    func draw(_ s: TorrentStatus) {
+        let remaining = Double(s.totalSize - s.verifiedBytes)
+        let eta = s.downloadRate > 1 ? " ETA \(Int(remaining / s.downloadRate))s" : ""
+        printToStandardError(String(format: "\r%5.1f%%  %@/s  %d peers%@        ", s.progress * 100,
+                                    ByteCount.format(Int64(s.downloadRate)), s.connectedPeers, eta), newline: false)
+    }
+
+    func finish(_ s: TorrentStatus) {
+        draw(s)
+        printToStandardError("")
+    }
+}

@@ -1,0 +1,58 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// SIGINT / SIGTERM as an async wait, so commands stop cleanly (resume data saved).
+enum Signals {
+    /// Returns when the process receives SIGINT or SIGTERM, or when the task is cancelled.
+    static func interrupted() async {
+        let waiter = Waiter()
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                waiter.set(continuation)
+                install(waiter)
+            }
+        } onCancel: {
+            waiter.resume()
+        }
+    }
+
+    private static func install(_ waiter: Waiter) {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { waiter.resume() }
+            source.resume()
+            keepAlive.withLock { $0.append(SourceBox(source: source)) }
+        }
+    }
+
+    /// Keeps signal sources alive for the life of the process.
+    private static let keepAlive = Mutex<[SourceBox]>([])
+
+    /// `@unchecked Sendable`: a dispatch source is thread-safe; it is only retained here.
+    private struct SourceBox: @unchecked Sendable { let source: DispatchSourceSignal }
+
+    /// Resumes its continuation exactly once, whichever comes first.
+    private final class Waiter: Sendable {
+        private let state = Mutex<(continuation: CheckedContinuation<Void, Never>?, done: Bool)>((nil, false))
+
+        func set(_ continuation: CheckedContinuation<Void, Never>) {
+            let resumeNow = state.withLock { s -> Bool in
+                if s.done { return true }
+                s.continuation = continuation
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+
+        func resume() {
+            let continuation = state.withLock { s -> CheckedContinuation<Void, Never>? in
+                s.done = true
+                defer { s.continuation = nil }
+                return s.continuation
+            }
+            continuation?.resume()
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import NERDSwarm
+import NERDWire
+
+/// Reads and parses a .torrent, refusing v2-only torrents for transfer.
+func loadMetainfo(_ path: String) throws -> Metainfo {
+    do throws(WireError) {
+        let metainfo = try Metainfo(bytes: try readFile(path, limit: MetainfoLimits.default.bencode.maxInputSize))
+        return metainfo
+    } catch {
+        throw fail(error)
+    }
+}
+
+func parsePeers(_ texts: [String]) throws -> [PeerAddress] {
+    try texts.map { text in
+        guard let address = PeerAddress(text) else {
+            throw ValidationError("--peer must be HOST:PORT, got \(text)")
+        }
+        return address
+    }
+}
+
+func makeSession(listen: String?, stateDir: String?) throws -> SwarmSession {
+    var listenAddress: PeerAddress?
+    if let listen {
+        guard let parsed = PeerAddress(listen) else { throw ValidationError("--listen must be HOST:PORT, got \(listen)") }
+        listenAddress = parsed
+    }
+    return SwarmSession(configuration: .init(listen: listenAddress, stateDirectory: stateDir ?? defaultStateDirectory()))
+}
+
+/// `$XDG_DATA_HOME/nerd/state`, else `~/.local/share/nerd/state`.
+func defaultStateDirectory() -> String {
+    let env = ProcessInfo.processInfo.environment
+    let base = env["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+        ?? (env["HOME"] ?? NSTemporaryDirectory()) + "/.local/share"
+    let dir = base + "/nerd/state"
+    try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+/// Prints a swarm or wire error as `<kind>: <reason>` and turns it into exit status 1.
+func failure(_ error: Error) -> Error {
+    if let error = error as? SwarmError {
+        printToStandardError("\(error.code.rawValue): \(error.reason)")
+        return ExitCode(1)
+    }
+    if let error = error as? WireError { return fail(error) }
+    return error
+}

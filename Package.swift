@@ -44,7 +44,10 @@ let package = Package(
         ),
         .target(name: "NERDTestSupport", path: "Tests/NERDTestSupport"),
         .testTarget(name: "NERDCryptoTests", dependencies: ["NERDCrypto", "NERDTestSupport"]),
-        .testTarget(name: "NERDWireTests", dependencies: ["NERDWire", "NERDTestSupport"]),
+        .testTarget(
+            name: "NERDWireTests",
+            dependencies: ["NERDWire", "NERDTestSupport", .product(name: "NIOEmbedded", package: "swift-nio")]
+        ),
         .testTarget(name: "NERDSwarmTests", dependencies: ["NERDSwarm", "NERDTestSupport"]),
         .testTarget(name: "nerdTests", dependencies: ["NERDWire", "NERDTestSupport"]),
         .testTarget(name: "InteropTests", dependencies: ["NERDWire", "NERDTestSupport"]),

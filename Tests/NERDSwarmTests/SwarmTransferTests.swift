@@ -1,0 +1,173 @@
+import Foundation
+import NERDSwarm
+import NERDTestSupport
+import NERDWire
+import NIOCore
+import NIOPosix
+import Testing
+
+/// NERD to NERD over real loopback TCP sockets.
+@Suite(.serialized) struct SwarmTransferTests {
+    static func makeContent(_ dir: TemporaryDirectory, version: MetainfoVersion = .hybrid, pieceLength: Int = 16384)
+        throws -> Metainfo
+    {
+        try dir.write("seed/show/ep1.bin", TemporaryDirectory.bytes(count: 150_001, seed: 21))
+        try dir.write("seed/show/empty.txt", [])
+        try dir.write("seed/show/notes/ep2.txt", TemporaryDirectory.bytes(count: 3_000, seed: 22))
+        try dir.write("seed/show/z.bin", TemporaryDirectory.bytes(count: 70_000, seed: 23))
+        var options = TorrentCreator.Options()
+        options.version = version
+        options.pieceLength = pieceLength
+        return try Metainfo(bytes: TorrentCreator.create(from: dir.path + "/seed/show", options: options))
+    }
+
+    static func session(_ dir: TemporaryDirectory, state: String? = nil) -> SwarmSession {
+        SwarmSession(configuration: .init(listen: PeerAddress("127.0.0.1:0"), loopbackOnly: true,
+                                          stateDirectory: state.map { dir.path + "/" + $0 }))
+    }
+
+    static func sameFiles(_ a: String, _ b: String, _ metainfo: Metainfo) -> Bool {
+        metainfo.files.filter { !$0.isPadFile }.allSatisfy { file in
+            FileManager.default.contentsEqual(atPath: a + "/" + file.pathString, andPath: b + "/" + file.pathString)
+        }
+    }
+
+    /// Waits for completion, failing the test after `seconds`.
+    static func complete(_ torrent: Torrent, within seconds: Double) async throws -> Bool {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask { try await torrent.waitUntilComplete(); return true }
+            group.addTask { try await Task.sleep(for: .seconds(seconds)); return false }
+            let result = try await group.next() ?? false
+            group.cancelAll()
+            return result
+        }
+    }
+
+    @Test(arguments: [MetainfoVersion.v1, .hybrid])
+    func nerdSeedsNerdDownloads(version: MetainfoVersion) async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let metainfo = try Self.makeContent(dir, version: version)
+        let seeder = Self.session(dir)
+        let leecher = Self.session(dir, state: "state")
+        try await seeder.start()
+        try await leecher.start()
+        let seed = try await seeder.add(metainfo: metainfo, savePath: dir.path + "/seed")
+        #expect(try await seed.status().isComplete)
+        let leech = try await leecher.add(metainfo: metainfo, savePath: dir.path + "/out")
+        leecher.connect(to: try #require(seeder.listenAddress), torrent: leech)
+        #expect(try await Self.complete(leech, within: 30))
+        let status = try await leech.status()
+        #expect(status.downloadedThisRun >= metainfo.totalSize - metainfo.files.filter(\.isPadFile).reduce(0) { $0 + $1.length })
+        #expect(status.peers.first?.downloaded == status.downloadedThisRun)
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/out/show/empty.txt"))
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/out/show/.pad"))
+        await leecher.shutdown()
+        await seeder.shutdown()
+        #expect(Self.sameFiles(dir.path + "/seed", dir.path + "/out", metainfo))
+    }
+
+    /// A restart with the same state folder trusts its resume data: nothing is fetched again.
+    /// A partial download resumes and fetches only what is missing.
+    @Test func resumeFetchesOnlyWhatIsMissing() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let metainfo = try Self.makeContent(dir, version: .v1)
+        // A partial seed: only ep1.bin present, so only its pieces verify.
+        try FileManager.default.createDirectory(atPath: dir.path + "/partial/show", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: dir.path + "/seed/show/ep1.bin", toPath: dir.path + "/partial/show/ep1.bin")
+
+        let partialSeeder = Self.session(dir)
+        try await partialSeeder.start()
+        let partial = try await partialSeeder.add(metainfo: metainfo, savePath: dir.path + "/partial")
+        let partialHave = try await partial.status().piecesHave
+        #expect(partialHave > 0 && partialHave < metainfo.pieceCount)
+
+        let first = Self.session(dir, state: "state")
+        try await first.start()
+        var leech = try await first.add(metainfo: metainfo, savePath: dir.path + "/out")
+        first.connect(to: try #require(partialSeeder.listenAddress), torrent: leech)
+        for _ in 0..<300 where try await leech.status().piecesHave < partialHave {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(try await leech.status().piecesHave == partialHave)
+        await first.shutdown()
+        await partialSeeder.shutdown()
+
+        let seeder = Self.session(dir)
+        try await seeder.start()
+        _ = try await seeder.add(metainfo: metainfo, savePath: dir.path + "/seed")
+        let second = Self.session(dir, state: "state")
+        try await second.start()
+        leech = try await second.add(metainfo: metainfo, savePath: dir.path + "/out")
+        #expect(try await leech.status().piecesHave == partialHave)
+        second.connect(to: try #require(seeder.listenAddress), torrent: leech)
+        #expect(try await Self.complete(leech, within: 30))
+        let status = try await leech.status()
+        let missing = (partialHave..<metainfo.pieceCount).reduce(Int64(0)) { $0 + Int64(metainfo.size(ofPiece: $1)) }
+        #expect(status.downloadedThisRun <= missing + Int64(metainfo.pieceLength))
+        await second.shutdown()
+
+        let third = Self.session(dir, state: "state")
+        try await third.start()
+        let done = try await third.add(metainfo: metainfo, savePath: dir.path + "/out")
+        #expect(try await done.status().isComplete)
+        #expect(try await done.status().downloadedThisRun == 0)
+        await third.shutdown()
+        await seeder.shutdown()
+        #expect(Self.sameFiles(dir.path + "/seed", dir.path + "/out", metainfo))
+    }
+
+    /// A peer that answers every request with garbage: the download still completes from
+    /// the honest seed, the corrupt piece is counted, and the liar is disconnected.
+    @Test func corruptPeerIsBannedAndDownloadCompletes() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let metainfo = try Self.makeContent(dir, version: .v1)
+        let liar = try await CorruptSeed.start(metainfo: metainfo)
+        let leecher = Self.session(dir)
+        try await leecher.start()
+        let leech = try await leecher.add(metainfo: metainfo, savePath: dir.path + "/out")
+        leecher.connect(to: liar.address, torrent: leech)
+        for _ in 0..<200 where try await leech.status().hashFailures == 0 {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(try await leech.status().hashFailures >= 1)
+
+        let seeder = Self.session(dir)
+        try await seeder.start()
+        _ = try await seeder.add(metainfo: metainfo, savePath: dir.path + "/seed")
+        leecher.connect(to: try #require(seeder.listenAddress), torrent: leech)
+        #expect(try await Self.complete(leech, within: 30))
+        let status = try await leech.status()
+        #expect(status.connectedPeers <= 1)
+        #expect(liar.connectionCount() >= 1)
+        await leecher.shutdown()
+        await seeder.shutdown()
+        try await liar.stop()
+        #expect(Self.sameFiles(dir.path + "/seed", dir.path + "/out", metainfo))
+    }
+
+    @Test func loopbackGuardRefusesOtherAddresses() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let session = SwarmSession(configuration: .init(listen: PeerAddress("10.0.0.1:0"), loopbackOnly: true))
+        await #expect(throws: SwarmError.self) { try await session.start() }
+        await session.shutdown()
+    }
+
+    @Test func v2OnlyTorrentsAreRefused() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let metainfo = try Self.makeContent(dir, version: .v2)
+        let session = Self.session(dir)
+        do {
+            _ = try await session.add(metainfo: metainfo, savePath: dir.path)
+            Issue.record("v2-only torrent was accepted")
+        } catch let error as SwarmError {
+            #expect(error.code == .unsupportedTorrent)
+            #expect(error.reason.contains("v2-only transfer not supported yet"))
+        }
+        await session.shutdown()
+    }
+}

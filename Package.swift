@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "NERDCrypto", targets: ["NERDCrypto"]),
         .library(name: "NERDWire", targets: ["NERDWire"]),
         .library(name: "NERDSwarm", targets: ["NERDSwarm"]),
+        .library(name: "NERDNode", targets: ["NERDNode"]),
         .executable(name: "nerd", targets: ["nerd"]),
     ],
     dependencies: [
@@ -33,11 +34,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "NERDNode",
+            dependencies: ["NERDWire", "NERDSwarm", .product(name: "Logging", package: "swift-log")]
+        ),
         .executableTarget(
             name: "nerd",
             dependencies: [
                 "NERDWire",
                 "NERDSwarm",
+                "NERDNode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -49,6 +55,7 @@ let package = Package(
             dependencies: ["NERDWire", "NERDTestSupport", .product(name: "NIOEmbedded", package: "swift-nio")]
         ),
         .testTarget(name: "NERDSwarmTests", dependencies: ["NERDSwarm", "NERDTestSupport"]),
+        .testTarget(name: "NERDNodeTests", dependencies: ["NERDNode", "NERDTestSupport"]),
         .testTarget(name: "nerdTests", dependencies: ["NERDWire", "NERDTestSupport"]),
         .testTarget(name: "InteropTests", dependencies: ["NERDWire", "NERDTestSupport"]),
     ],

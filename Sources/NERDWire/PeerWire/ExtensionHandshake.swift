@@ -40,10 +40,16 @@ public struct ExtensionHandshake: Sendable, Equatable {
         }
         messageIDs = ids
         client = value["v"]?.utf8String
-        listenPort = value["p"]?.integer.flatMap { (1...65535).contains($0) ? UInt16($0) : nil }
-        requestQueueLength = value["reqq"]?.integer.flatMap { (1...100_000).contains($0) ? Int($0) : nil }
-        yourIP = value["yourip"]?.bytes.flatMap { $0.count == 4 || $0.count == 16 ? $0 : nil }
-        metadataSize = value["metadata_size"]?.integer.flatMap { (1...(64 << 20)).contains($0) ? Int($0) : nil }
+        listenPort = Self.integer(value["p"], in: 1...65535).map { UInt16($0) }
+        requestQueueLength = Self.integer(value["reqq"], in: 1...100_000).map { Int($0) }
+        metadataSize = Self.integer(value["metadata_size"], in: 1...(64 << 20)).map { Int($0) }
+        if let ip = value["yourip"]?.bytes, ip.count == 4 || ip.count == 16 { yourIP = ip } else { yourIP = nil }
+    }
+
+    /// An integer value inside `range`, else `nil` (wrong types are ignored, as BEP 10 asks).
+    private static func integer(_ value: BencodeValue?, in range: ClosedRange<Int64>) -> Int64? {
+        guard let value, case .integer(let n) = value.content, range.contains(n) else { return nil }
+        return n
     }
 
     /// The bencoded payload.

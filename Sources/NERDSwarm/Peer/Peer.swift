@@ -63,6 +63,19 @@ final class Peer {
         }
     }
 
+    private var flushScheduled = false
+
+    /// Flushes once after everything queued in this event-loop turn, so blocks read from
+    /// disk together leave in one write.
+    func scheduleFlush() {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        channel.eventLoop.execute {
+            self.flushScheduled = false
+            self.channel.flush()
+        }
+    }
+
     /// A client name from the peer ID when the extension handshake gave none (Azureus style).
     var clientName: String {
         if let client { return client }

@@ -54,14 +54,14 @@ struct PiecePicker {
 
     mutating func peerHas(_ piece: Int) { availability[piece] &+= 1 }
 
-    /// Up to `count` blocks to request from a peer with `peerHas`, skipping `exclude`
-    /// (what this peer already has outstanding).
-    mutating func pick(from peerHas: Bitfield, count: Int, exclude: Set<BlockRequest>,
-                       startNewPieces: Bool = true) -> [BlockRequest] {
+    /// Up to `count` blocks to request from a peer with `peerHas`, skipping what `exclude`
+    /// holds (this peer's outstanding requests, any value type).
+    mutating func pick<Value>(from peerHas: Bitfield, count: Int, exclude: [BlockRequest: Value],
+                              startNewPieces: Bool = true) -> [BlockRequest] {
         var out: [BlockRequest] = []
         guard count > 0 else { return out }
         // 1. Partial pieces first, so pieces complete (and can be shared) soon.
-        for (piece, state) in partial.sorted(by: { $0.key < $1.key }) where peerHas[piece] {
+        for (piece, state) in partial where peerHas[piece] {
             for block in 0..<state.received.count where !state.received[block] && state.requested[block] == 0 {
                 out.append(request(piece, block))
                 partial[piece]!.requested[block] += 1
@@ -82,10 +82,10 @@ struct PiecePicker {
         }
         if !out.isEmpty { return out }
         // 3. End game: every missing block is requested; ask a second peer for the slow ones.
-        for (piece, state) in partial.sorted(by: { $0.key < $1.key }) where peerHas[piece] {
+        for (piece, state) in partial where peerHas[piece] {
             for block in 0..<state.received.count where !state.received[block] && state.requested[block] < 2 {
                 let r = request(piece, block)
-                if exclude.contains(r) { continue }
+                if exclude[r] != nil { continue }
                 out.append(r)
                 partial[piece]!.requested[block] += 1
                 if out.count == count { return out }

@@ -46,23 +46,35 @@ public final class TorrentStorage: Sendable {
 
     /// SHA-1 check of a whole piece held in memory (BEP 3).
     public func verify(piece index: Int, data: ByteBuffer) -> Bool {
+        data.withUnsafeReadableBytes { verify(piece: index, bytes: $0) }
+    }
+
+    /// SHA-1 check of a whole piece in raw memory.
+    public func verify(piece index: Int, bytes: UnsafeRawBufferPointer) -> Bool {
         guard index >= 0, index * 20 + 20 <= pieceHashes.count else { return false }
-        let hash = data.withUnsafeReadableBytes { SHA1.hash($0) }
-        return hash[...] == pieceHashes[index * 20..<index * 20 + 20]
+        return SHA1.hash(bytes)[...] == pieceHashes[index * 20..<index * 20 + 20]
     }
 
     /// Writes a verified piece.
     /// - Throws: ``SwarmError`` `.storage`.
     public func write(piece index: Int, data: ByteBuffer) throws(SwarmError) {
+        var failure: SwarmError?
+        data.withUnsafeReadableBytes { raw in
+            do throws(SwarmError) { try write(piece: index, bytes: raw) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Writes a verified piece from raw memory (`bytes.count` is the piece size).
+    /// - Throws: ``SwarmError`` `.storage`.
+    public func write(piece index: Int, bytes raw: UnsafeRawBufferPointer) throws(SwarmError) {
         for segment in layout.segments(piece: index) {
             guard let file = segment.file else { continue }
             let fd = try descriptor(file, create: true)
             var done = 0
             while done < segment.length {
-                let n = data.withUnsafeReadableBytes { raw in
-                    pwrite(fd, raw.baseAddress! + segment.pieceOffset + done, segment.length - done,
-                           off_t(segment.fileOffset) + off_t(done))
-                }
+                let n = pwrite(fd, raw.baseAddress! + segment.pieceOffset + done, segment.length - done,
+                               off_t(segment.fileOffset) + off_t(done))
                 if n < 0, errno == EINTR { continue }
                 guard n > 0 else { throw SwarmError(.storage, "writing \(layout.files[file].path): \(Self.lastError())") }
                 done += n

@@ -35,9 +35,15 @@ public final class SwarmSession: @unchecked Sendable {
         /// Most peer connections per torrent.
         public var maxPeersPerTorrent: Int
         public var connectTimeout: TimeAmount
+        /// Session-wide limits in bytes per second over all torrents; `nil` is unlimited.
+        public var uploadLimit: Int?
+        public var downloadLimit: Int?
 
         public init(listen: PeerAddress? = PeerAddress(host: "0.0.0.0", port: 6881), loopbackOnly: Bool = false,
-                    stateDirectory: String? = nil, maxPeersPerTorrent: Int = 50, connectTimeout: TimeAmount = .seconds(5)) {
+                    stateDirectory: String? = nil, maxPeersPerTorrent: Int = 50, connectTimeout: TimeAmount = .seconds(5),
+                    uploadLimit: Int? = nil, downloadLimit: Int? = nil) {
+            self.uploadLimit = uploadLimit
+            self.downloadLimit = downloadLimit
             self.listen = listen
             self.loopbackOnly = loopbackOnly || LoopbackGuardSetting.fromEnvironment
             self.stateDirectory = stateDirectory
@@ -53,6 +59,8 @@ public final class SwarmSession: @unchecked Sendable {
     let threadPool: NIOThreadPool
     let logger: Logger
     private var torrents: [[UInt8]: Torrent] = [:]
+    private let uploadThrottle: Throttle
+    private let downloadThrottle: Throttle
     private var listenChannel: Channel?
     private var utpChannel: Channel?
     /// The bound listen address (with the real port when 0 was asked for).
@@ -62,6 +70,8 @@ public final class SwarmSession: @unchecked Sendable {
         self.configuration = configuration
         self.logger = logger
         peerID = Handshake.makePeerID(random: SecureRandom.bytes(count: 12))
+        uploadThrottle = Throttle(rate: configuration.uploadLimit)
+        downloadThrottle = Throttle(rate: configuration.downloadLimit)
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         eventLoop = group.next()
         threadPool = NIOThreadPool(numberOfThreads: max(2, SystemInfo.activeProcessorCount))
@@ -119,6 +129,8 @@ public final class SwarmSession: @unchecked Sendable {
                               peerID: peerID, listenPort: listenAddress?.port ?? 0, resumePath: resumePath,
                               logger: logger)
         torrent.maxPeers = configuration.maxPeersPerTorrent
+        torrent.sessionUploadLimit = uploadThrottle
+        torrent.sessionDownloadLimit = downloadThrottle
         let loop = eventLoop
         torrent.dialer = { [weak self, weak torrent] address in
             guard let self, let torrent else { return loop.makeSucceededVoidFuture() }
@@ -131,6 +143,7 @@ public final class SwarmSession: @unchecked Sendable {
         do {
             try storageCreate(torrent)
             try await torrent.start().get()
+            torrent.eventLoop.execute { torrent.startThrottleTimerIfNeeded() }
         } catch {
             _ = try? await eventLoop.submit { self.torrents[wire] = nil }.get()
             throw error

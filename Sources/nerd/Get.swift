@@ -23,6 +23,12 @@ struct Get: AsyncParsableCommand {
     @Option(help: "Folder for resume data (default: the user's data folder).")
     var stateDir: String?
 
+    @Option(name: .customLong("upload-limit"), help: "Upload limit in bytes per second (default: none).")
+    var uploadLimit: Int?
+
+    @Option(name: .customLong("download-limit"), help: "Download limit in bytes per second (default: none).")
+    var downloadLimit: Int?
+
     @Flag(help: "Keep seeding after the download completes, until interrupted.")
     var seedAfter = false
 
@@ -37,6 +43,7 @@ struct Get: AsyncParsableCommand {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             try await session.start()
             let handle = try await session.add(metainfo: metainfo, savePath: out)
+            handle.setRateLimits(upload: uploadLimit, download: downloadLimit)
             for peer in try parsePeers(peers) { session.connect(to: peer, torrent: handle) }
 
             let progress = !json && isatty(STDERR_FILENO) == 1 ? TransferProgress() : nil
@@ -98,6 +105,7 @@ struct TransferReport {
             ("name", .string(metainfo.name)),
             ("total_size", .int(status.totalSize)),
             ("downloaded_this_run", .int(status.downloadedThisRun)),
+            ("verified_at_start", .int(status.verifiedAtStart)),
             ("uploaded_this_run", .int(status.uploadedThisRun)),
             ("seconds", .double(seconds)),
             ("complete", .bool(status.isComplete)),

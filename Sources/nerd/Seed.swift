@@ -23,6 +23,12 @@ struct Seed: AsyncParsableCommand {
     @Option(help: "Folder for resume data (default: the user's data folder).")
     var stateDir: String?
 
+    @Option(name: .customLong("upload-limit"), help: "Upload limit in bytes per second (default: none).")
+    var uploadLimit: Int?
+
+    @Option(name: .customLong("download-limit"), help: "Download limit in bytes per second (default: none).")
+    var downloadLimit: Int?
+
     @Flag(help: "Print one JSON line once serving: {\"ready\": true, \"listen\": \"HOST:PORT\"}.")
     var json = false
 
@@ -32,6 +38,7 @@ struct Seed: AsyncParsableCommand {
         do {
             try await session.start()
             let handle = try await session.add(metainfo: metainfo, savePath: data)
+            handle.setRateLimits(upload: uploadLimit, download: downloadLimit)
             let status = try await handle.status()
             guard status.isComplete else {
                 throw SwarmError(.dataMismatch, "\(data)/\(metainfo.name) does not match the torrent "

@@ -125,4 +125,51 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: dir.path + "/tr.done"), "\(client.text.suffix(2000))")
         #expect(same(dir.path + "/seed/content/one.bin", dir.path + "/tr/content/one.bin"))
     }
+
+    /// One seed whose upload is capped well below what the leechers could take, three
+    /// leechers (two nerd, one libtorrent) that know each other: all complete, and the nerd
+    /// leechers received payload from other leechers, not only from the seed.
+    @Test func leechersShareWithEachOtherWhenTheSeedIsSlow() throws {
+        guard ready() else { return }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let g = Geometry(name: "swarm", files: [("movie.bin", 6_000_000)], pieceSize: 65536, ltFlags: ["--v1-only"])
+        let torrent = try makeTorrent(dir, g)
+        let seedPort = BackgroundProcess.freePort()
+        let nerdPorts = [BackgroundProcess.freePort(), BackgroundProcess.freePort()]
+        let ltPort = BackgroundProcess.freePort()
+        let everyone = ["127.0.0.1:\(seedPort)", "127.0.0.1:\(nerdPorts[0])", "127.0.0.1:\(nerdPorts[1])", "127.0.0.1:\(ltPort)"]
+
+        // 1 MB/s from the seed: alone it would need 6 s per leecher, 18 s for three.
+        let seed = try BackgroundProcess(NerdCommand.path, ["seed", torrent, "--data", dir.path + "/seed", "--listen", everyone[0],
+                                                            "--peer", everyone[3], "--upload-limit", "1000000",
+                                                            "--state-dir", dir.path + "/seed-state", "--json"])
+        defer { seed.stop() }
+        #expect(seed.waitFor("\"ready\": true"), "\(seed.text)")
+        var leechers: [BackgroundProcess] = []
+        for (i, port) in nerdPorts.enumerated() {
+            let others = everyone.filter { $0 != "127.0.0.1:\(port)" }.flatMap { ["--peer", $0] }
+            leechers.append(try BackgroundProcess(NerdCommand.path, ["get", torrent, "--out", dir.path + "/n\(i)", "--listen",
+                                                                     "127.0.0.1:\(port)", "--state-dir", dir.path + "/st\(i)",
+                                                                     "--seed-after", "--json"] + others))
+        }
+        let lt = try BackgroundProcess("/usr/bin/python3", [Self.ltPeer, "get", "--torrent", torrent, "--out", dir.path + "/lt",
+                                                            "--port", String(ltPort), "--timeout", "90"]
+                                                           + everyone.dropLast().flatMap { ["--peer", $0] })
+        defer {
+            lt.stop()
+            leechers.forEach { $0.stop() }
+        }
+        for leecher in leechers { #expect(leecher.waitFor("\"complete\": true", timeout: 90), "\(leecher.text.suffix(1500))") }
+        #expect(lt.wait(timeout: 90) == 0, "\(lt.text.suffix(1500))")
+        for (i, leecher) in leechers.enumerated() {
+            let report = json(leecher.text)
+            let peers = report["peers"] as? [[String: Any]] ?? []
+            let fromOthers = peers.filter { $0["address"] as? String != everyone[0] }
+                .reduce(0) { $0 + ($1["downloaded"] as? Int ?? 0) }
+            #expect(fromOthers > 0, "leecher \(i) got everything from the seed: \(peers)")
+            #expect(same(dir.path + "/seed/content/movie.bin", dir.path + "/n\(i)/content/movie.bin"))
+        }
+        #expect(same(dir.path + "/seed/content/movie.bin", dir.path + "/lt/content/movie.bin"))
+    }
 }

@@ -2,7 +2,10 @@ import NERDWire
 import NIOCore
 
 /// One connected peer's protocol state, owned by its torrent on the session's event loop.
-final class Peer {
+///
+/// `@unchecked Sendable`: like its ``Torrent``, touched only on that event loop; closures
+/// that capture it run there (disk completions and scheduled flushes are delivered on it).
+final class Peer: @unchecked Sendable {
     let channel: Channel
     let address: PeerAddress
     let isOutgoing: Bool

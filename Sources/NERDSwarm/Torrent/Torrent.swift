@@ -27,6 +27,13 @@ public final class Torrent: @unchecked Sendable {
     private var peers: [ObjectIdentifier: Peer] = [:]
     private var blockBuffers: [Int: PieceBuffer] = [:]
     private var freeBuffers: [PieceBuffer] = []
+    private var uploadQueue: [(Peer, BlockRequest)] = []
+    let uploadLimit = Throttle()
+    let downloadLimit = Throttle()
+    /// Shared by every torrent of the session.
+    var sessionUploadLimit = Throttle()
+    var sessionDownloadLimit = Throttle()
+    private var throttleTimer: RepeatedTask?
     /// Peers that sent blocks of each in-progress piece, to blame for a hash failure.
     private var contributors: [Int: Set<ObjectIdentifier>] = [:]
     private var banned: Set<String> = []
@@ -37,6 +44,7 @@ public final class Torrent: @unchecked Sendable {
     private var downloaded = RateMeter()
     private var uploaded = RateMeter()
     private var hashFailures = 0
+    private var verifiedAtStart: Int64 = 0
     private var resumeDirty = false
     private var error: String?
     private var timer: RepeatedTask?
@@ -103,6 +111,7 @@ public final class Torrent: @unchecked Sendable {
         }
         return checked.map { have in
             self.picker = PiecePicker(layout: self.storage.layout, have: have)
+            self.verifiedAtStart = self.picker.verifiedBytes
             self.state = have.isComplete ? .seeding : .downloading
             self.resumeDirty = true
             self.timer = self.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
@@ -117,6 +126,7 @@ public final class Torrent: @unchecked Sendable {
     func stop() -> EventLoopFuture<Void> {
         eventLoop.flatSubmit {
             self.timer?.cancel()
+            self.throttleTimer?.cancel()
             self.state = .stopped
             let closes = self.peers.values.map { $0.channel.close() }
             let resume = self.saveResume()
@@ -145,7 +155,7 @@ public final class Torrent: @unchecked Sendable {
         eventLoop.submit {
             TorrentStatus(
                 infoHash: Hex.encode(self.infoHash), state: self.state, totalSize: self.metainfo.totalSize,
-                verifiedBytes: self.picker.verifiedBytes, piecesHave: self.picker.have.setCount,
+                verifiedBytes: self.picker.verifiedBytes, verifiedAtStart: self.verifiedAtStart, piecesHave: self.picker.have.setCount,
                 pieceCount: self.metainfo.pieceCount, downloadedThisRun: self.downloaded.total,
                 uploadedThisRun: self.uploaded.total, downloadRate: self.downloaded.rate, uploadRate: self.uploaded.rate,
                 peers: self.peerReport(), connectedPeers: self.peers.count, hashFailures: self.hashFailures, error: self.error)
@@ -314,7 +324,26 @@ public final class Torrent: @unchecked Sendable {
         // Refill in batches, not after every block: picking has a cost per call.
         guard room > 0, peer.outstanding.isEmpty || room >= min(16, target / 2) else { return }
         let startNew = picker.pending.count < Self.maxPendingPieces
-        let blocks = picker.pick(from: peer.bitfield, count: room, exclude: peer.outstanding, startNewPieces: startNew)
+        var allowed = room
+        if downloadLimit.isLimited || sessionDownloadLimit.isLimited {
+            // Requests are what a downloader controls: pace them to the limit.
+            allowed = 0
+            let block = Int(BlockRequest.standardLength)
+            while allowed < room, downloadLimit.take(block) {
+                guard sessionDownloadLimit.take(block) else {
+                    downloadLimit.giveBack(block)
+                    break
+                }
+                allowed += 1
+            }
+            guard allowed > 0 else { return }
+        }
+        let blocks = picker.pick(from: peer.bitfield, count: allowed, exclude: peer.outstanding, startNewPieces: startNew)
+        if allowed < room || downloadLimit.isLimited || sessionDownloadLimit.isLimited {
+            let unused = (allowed - blocks.count) * Int(BlockRequest.standardLength)
+            downloadLimit.giveBack(unused)
+            sessionDownloadLimit.giveBack(unused)
+        }
         guard !blocks.isEmpty else { return }
         let now = NIODeadline.now()
         for block in blocks {
@@ -448,6 +477,31 @@ public final class Torrent: @unchecked Sendable {
             return
         }
         guard peer.serving.insert(request).inserted else { return }
+        uploadQueue.append((peer, request))
+        pumpUploads()
+    }
+
+    /// Starts disk reads for queued requests as far as the upload limits allow; the rest
+    /// wait for the throttle timer.
+    private func pumpUploads() {
+        while let (peer, request) = uploadQueue.first {
+            guard peer.serving.contains(request), peers[ObjectIdentifier(peer)] != nil else {
+                uploadQueue.removeFirst()
+                continue
+            }
+            let size = Int(request.length)
+            guard uploadLimit.take(size) else { return }
+            guard sessionUploadLimit.take(size) else {
+                uploadLimit.giveBack(size)
+                return
+            }
+            uploadQueue.removeFirst()
+            read(request, for: peer)
+        }
+    }
+
+    private func read(_ request: BlockRequest, for peer: Peer) {
+        let piece = Int(request.index)
         let storage = self.storage
         let allocator = peer.channel.allocator
         threadPool.runIfActive(eventLoop: eventLoop) {
@@ -462,6 +516,25 @@ public final class Torrent: @unchecked Sendable {
             self.uploaded.add(data.readableBytes)
             peer.send(.piece(index: request.index, begin: request.begin, block: data), flush: false)
             peer.scheduleFlush()
+        }
+    }
+
+    /// Sets this torrent's limits in bytes per second (`nil` = unlimited).
+    public func setRateLimits(upload: Int?, download: Int?) {
+        eventLoop.execute {
+            self.uploadLimit.rate = upload
+            self.downloadLimit.rate = download
+            self.startThrottleTimerIfNeeded()
+        }
+    }
+
+    func startThrottleTimerIfNeeded() {
+        guard throttleTimer == nil,
+            uploadLimit.isLimited || downloadLimit.isLimited || sessionUploadLimit.isLimited || sessionDownloadLimit.isLimited
+        else { return }
+        throttleTimer = eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(20), delay: .milliseconds(20)) { _ in
+            self.pumpUploads()
+            self.requestFromAll()
         }
     }
 

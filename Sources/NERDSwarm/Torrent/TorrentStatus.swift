@@ -26,6 +26,8 @@ public struct TorrentStatus: Sendable {
     public var totalSize: Int64
     /// Bytes in verified pieces.
     public var verifiedBytes: Int64
+    /// Bytes already verified when the torrent started (from resume data or the check).
+    public var verifiedAtStart: Int64
     public var piecesHave: Int
     public var pieceCount: Int
     /// Payload bytes received in this run (including any later discarded).

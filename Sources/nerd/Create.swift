@@ -40,6 +40,16 @@ struct Create: ParsableCommand {
     @Flag(help: "Print no progress bar.")
     var quiet = false
 
+    @Flag(help: "Overwrite the output file if it exists.")
+    var force = false
+
+    /// One `--tracker` value: several URLs separated by commas form a tier, but a comma
+    /// inside a single URL (a query string) does not split it.
+    static func tier(_ value: String) -> [String] {
+        let parts = value.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        return parts.count > 1 && parts.allSatisfy({ $0.contains("://") }) ? parts : [value.trimmingCharacters(in: .whitespaces)]
+    }
+
     enum Format: String, EnumerableFlag {
         case v1, v2, hybrid
     }
@@ -48,7 +58,7 @@ struct Create: ParsableCommand {
         var options = TorrentCreator.Options()
         options.pieceLength = pieceLength
         options.version = MetainfoVersion(rawValue: format.rawValue) ?? .v1
-        options.trackers = trackers.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+        options.trackers = trackers.map(Self.tier)
         options.webSeeds = webSeeds
         options.isPrivate = `private`
         options.comment = comment
@@ -56,7 +66,7 @@ struct Create: ParsableCommand {
         options.creationDate = Int64(Date().timeIntervalSince1970)
         if let threads { options.threads = max(1, threads) }
 
-        let bar = quiet ? nil : ProgressBar(label: "hashing")
+        let bar = quiet || isatty(STDERR_FILENO) != 1 ? nil : ProgressBar(label: "hashing")
         do throws(WireError) {
             var progress: (@Sendable (Int64, Int64) -> Void)? = nil
             if let bar { progress = { done, total in bar.update(done, of: total) } }
@@ -64,8 +74,13 @@ struct Create: ParsableCommand {
             bar?.finish()
             let metainfo = try Metainfo(bytes: torrent)
             let destination = output ?? metainfo.name + ".torrent"
-            guard FileManager.default.createFile(atPath: destination, contents: Data(torrent)) else {
-                throw WireError(.ioError, "cannot write \(destination)")
+            do {
+                try Data(torrent).write(to: URL(fileURLWithPath: destination), options: force ? [.atomic] : [.withoutOverwriting])
+            } catch {
+                let exists = FileManager.default.fileExists(atPath: destination)
+                throw WireError(.ioError, exists && !force
+                    ? "\(destination) exists; use --force to overwrite it"
+                    : "cannot write \(destination): \((error as NSError).localizedDescription)")
             }
             print("wrote \(destination)")
             if let v1 = metainfo.infoHashes.v1 { print("info-hash v1: \(v1.hex)") }

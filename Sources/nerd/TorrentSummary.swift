@@ -70,9 +70,24 @@ struct TorrentSummary {
         ])
     }
 
+    /// Control characters from a torrent could drive the terminal; show them escaped.
+    static func printable(_ s: String) -> String {
+        var out = ""
+        for scalar in s.unicodeScalars {
+            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
+                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
     var text: String {
         var lines: [String] = []
-        func add(_ label: String, _ value: String) { lines.append(label.padding(toLength: 14, withPad: " ", startingAt: 0) + value) }
+        func add(_ label: String, _ value: String) {
+            lines.append(label.padding(toLength: 14, withPad: " ", startingAt: 0) + Self.printable(value))
+        }
         add("name:", name ?? "(unknown until metadata is fetched)")
         if let v1 = infoHashes.v1 { add("info-hash v1:", v1.hex) }
         if let v2 = infoHashes.v2 { add("info-hash v2:", v2.hex) }
@@ -88,7 +103,7 @@ struct TorrentSummary {
         if let files {
             let real = files.filter { !$0.isPadFile }
             lines.append("files (\(real.count)\(real.count == files.count ? "" : ", plus \(files.count - real.count) pad")):")
-            for f in real.prefix(1000) { lines.append("  \(f.pathString)  \(ByteCount.format(f.length))") }
+            for f in real.prefix(1000) { lines.append("  \(Self.printable(f.pathString))  \(ByteCount.format(f.length))") }
             if real.count > 1000 { lines.append("  ... \(real.count - 1000) more (use --json for all)") }
         }
         return lines.joined(separator: "\n")

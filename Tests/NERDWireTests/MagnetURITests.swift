@@ -39,6 +39,10 @@ import Testing
         "magnet:?xt=urn:btmh:1114c9e15763f722f23e98a29decdfae341b98d53056",
         "magnet:?xt=urn:btih:c9e15763f722f23e98a29decdfae341b98d53056&dn=%zz",
         "magnet:?xt=urn:btih:c9e15763f722f23e98a29decdfae341b98d53056&so=3-1",
+        "magnet:?xt=urn:btih:c9e15763f722f23e98a29decdfae341b98d53056&so=-",
+        "magnet:?xt=urn:btih:c9e15763f722f23e98a29decdfae341b98d53056&so=-5",
+        "magnet:?xt=urn:btih:c9e15763f722f23e98a29decdfae341b98d53056&so=1-",
+        "magnet:?xt=urn:btih:c9e15763f722f23e98a29decdfae341b98d53056&so=0-9223372036854775807",
     ])
     func rejectsMalformedMagnets(text: String) {
         #expect(throws: WireError.self) { try MagnetURI(parsing: text) }

@@ -1,3 +1,4 @@
+import Foundation
 import NERDCrypto
 import NERDTestSupport
 import NERDWire
@@ -86,5 +87,48 @@ import Testing
         var options = TorrentCreator.Options()
         options.pieceLength = 1000
         #expect(throws: WireError.self) { try TorrentCreator.create(from: dir.path + "/one", options: options) }
+    }
+}
+
+@Suite struct TorrentCreatorSafetyTests {
+    @Test func symlinkLoopsAreRefused() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write("loop/file", [1])
+        symlink(dir.path + "/loop", dir.path + "/loop/again")
+        #expect(throws: WireError.self) { try TorrentCreator.create(from: dir.path + "/loop") }
+    }
+
+    @Test func unreadableEntriesAreErrorsNotSilentlyDropped() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write("c/ok", [1])
+        symlink(dir.path + "/nowhere", dir.path + "/c/dangling")
+        #expect(throws: WireError.self) { try TorrentCreator.create(from: dir.path + "/c") }
+    }
+
+    @Test func oneFileFolderKeepsItsFileName() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write("one/inner.txt", [1, 2, 3])
+        for version in [MetainfoVersion.v1, .hybrid, .v2] {
+            var options = TorrentCreator.Options()
+            options.version = version
+            let m = try Metainfo(bytes: TorrentCreator.create(from: dir.path + "/one", options: options))
+            #expect(m.files.filter { !$0.isPadFile }.map(\.pathString) == ["one/inner.txt"], "\(version)")
+        }
+    }
+
+    @Test func tooManyPiecesIsRefusedBeforeHashing() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        // A sparse 64 GiB file: 4 Mi pieces of 16 KiB, over the limit; nothing is read.
+        let path = dir.path + "/huge"
+        let fd = open(path, O_CREAT | O_WRONLY, 0o644)
+        ftruncate(fd, 64 << 30)
+        close(fd)
+        var options = TorrentCreator.Options()
+        options.pieceLength = 16384
+        #expect(throws: WireError.self) { try TorrentCreator.create(from: path, options: options) }
     }
 }

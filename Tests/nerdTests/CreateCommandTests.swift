@@ -41,4 +41,30 @@ import Testing
         #expect(result.stderr.hasPrefix("invalid_content: "))
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/x.torrent"))
     }
+
+    @Test func outputIsNotOverwrittenWithoutForce() throws {
+        guard Prerequisite.check(NerdCommand.isBuilt, "the nerd executable at \(NerdCommand.path)") else { return }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let file = try dir.write("a.bin", [1, 2, 3])
+        let out = dir.path + "/a.torrent"
+        #expect(try NerdCommand.run(["create", file, "-o", out, "--tracker", "http://127.0.0.1/a?x=1,2"]).status == 0)
+        let again = try NerdCommand.run(["create", file, "-o", out])
+        #expect(again.status != 0)
+        #expect(again.stderr.hasPrefix("io_error: ") && again.stderr.contains("--force"))
+        #expect(try NerdCommand.run(["create", file, "-o", out, "--force"]).status == 0)
+        let first = try Metainfo(bytes: [UInt8](Data(contentsOf: URL(fileURLWithPath: out))))
+        #expect(first.trackers.isEmpty)  // the forced rewrite named no tracker
+    }
+
+    @Test func aCommaInsideOneTrackerURLDoesNotSplitIt() throws {
+        guard Prerequisite.check(NerdCommand.isBuilt, "the nerd executable at \(NerdCommand.path)") else { return }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let file = try dir.write("a.bin", [1, 2, 3])
+        let out = dir.path + "/a.torrent"
+        #expect(try NerdCommand.run(["create", file, "-o", out, "--tracker", "http://127.0.0.1/a?x=1,2"]).status == 0)
+        let m = try Metainfo(bytes: [UInt8](Data(contentsOf: URL(fileURLWithPath: out))))
+        #expect(m.trackers == [["http://127.0.0.1/a?x=1,2"]])
+    }
 }

@@ -106,15 +106,23 @@ private struct Parser {
         self.keepFirstDuplicate = keepFirstDuplicate
     }
 
-    /// An open container on the explicit stack.
-    private enum Frame {
-        case list(start: Int, items: [BencodeValue])
-        /// `pendingKey` is the key awaiting its value; `skip` marks a repeated key whose value is dropped.
-        case dictionary(start: Int, entries: [BencodeValue.Entry], pendingKey: [UInt8]?, keys: Set<[UInt8]>, skip: Bool = false)
+    /// An open list or dictionary. Its finished children wait on the shared `values`
+    /// stack from `firstChild` on (for a dictionary, key and value alternate), so adding a
+    /// child never copies the container: decoding stays linear in the input size.
+    private struct Frame {
+        var isDictionary: Bool
+        var start: Int
+        var firstChild: Int
+        var keys: Set<[UInt8]> = []
+        var lastKey: [UInt8]?
+        var expectingKey = true
+        /// The current key repeats an earlier one: drop its value (first value wins).
+        var skippingValue = false
     }
 
     mutating func parse() throws(WireError) -> BencodeValue {
-        var stack: [Frame] = []
+        var frames: [Frame] = []
+        var values: [BencodeValue] = []
         while true {
             guard position < input.count else {
                 throw WireError(.invalidBencode, "unexpected end of input", offset: position)
@@ -123,7 +131,7 @@ private struct Parser {
             let byte = input[position]
 
             // A dictionary expecting a key accepts only a string or its closing 'e'.
-            if case .dictionary(_, _, nil, _, _) = stack.last, byte != UInt8(ascii: "e"),
+            if let top = frames.last, top.isDictionary, top.expectingKey, byte != UInt8(ascii: "e"),
                 !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
             {
                 throw WireError(.invalidBencode, "dictionary key must be a byte string", offset: position)
@@ -136,59 +144,65 @@ private struct Parser {
                 completed = try parseString()
             case UInt8(ascii: "l"), UInt8(ascii: "d"):
                 try countElement()
-                guard stack.count < limits.maxDepth else {
+                guard frames.count < limits.maxDepth else {
                     throw WireError(.bencodeLimitExceeded, "nesting deeper than \(limits.maxDepth)", offset: position)
                 }
-                stack.append(byte == UInt8(ascii: "l")
-                    ? .list(start: position, items: [])
-                    : .dictionary(start: position, entries: [], pendingKey: nil, keys: []))
+                frames.append(Frame(isDictionary: byte == UInt8(ascii: "d"), start: position, firstChild: values.count))
                 position += 1
             case UInt8(ascii: "e"):
-                guard let frame = stack.popLast() else {
+                guard let frame = frames.popLast() else {
                     throw WireError(.invalidBencode, "unexpected 'e'", offset: position)
                 }
                 position += 1
-                switch frame {
-                case .list(let start, let items):
-                    completed = BencodeValue(.list(items), byteRange: start..<position)
-                case .dictionary(let start, let entries, let pendingKey, _, _):
-                    if pendingKey != nil {
+                let children = values[frame.firstChild...]
+                if frame.isDictionary {
+                    guard frame.expectingKey else {
                         throw WireError(.invalidBencode, "dictionary key without a value", offset: position - 1)
                     }
-                    completed = BencodeValue(.dictionary(entries), byteRange: start..<position)
+                    var entries: [BencodeValue.Entry] = []
+                    entries.reserveCapacity(children.count / 2)
+                    var i = children.startIndex
+                    while i < children.endIndex {
+                        entries.append(.init(key: children[i].bytes ?? [], value: children[i + 1]))
+                        i += 2
+                    }
+                    completed = BencodeValue(.dictionary(entries), byteRange: frame.start..<position)
+                } else {
+                    completed = BencodeValue(.list(Array(children)), byteRange: frame.start..<position)
                 }
+                values.removeSubrange(frame.firstChild...)
             default:
                 throw WireError(.invalidBencode, "unexpected byte 0x\(String(byte, radix: 16))", offset: position)
             }
 
             guard let value = completed else { continue }
-            // Attach the finished value to its parent, or return it at the top level.
-            guard let frame = stack.popLast() else { return value }
-            switch frame {
-            case .list(let start, var items):
-                items.append(value)
-                stack.append(.list(start: start, items: items))
-            case .dictionary(let start, var entries, let pendingKey, var keys, let skip):
-                if let key = pendingKey {
-                    if !skip { entries.append(.init(key: key, value: value)) }
-                    stack.append(.dictionary(start: start, entries: entries, pendingKey: nil, keys: keys))
-                } else {
-                    // Only strings get here as keys: the check at the top of the loop ensures it.
-                    guard let key = value.bytes, let offset = value.byteRange?.lowerBound else {
-                        throw WireError(.invalidBencode, "dictionary key must be a byte string", offset: position)
-                    }
-                    let repeated = !keys.insert(key).inserted
-                    if repeated {
-                        guard keepFirstDuplicate else {
-                            throw WireError(.invalidBencode, "duplicate dictionary key", offset: offset)
-                        }
-                        firstDuplicateOffset = firstDuplicateOffset ?? offset
-                    }
-                    if requireSortedKeys, let last = entries.last, !last.key.lexicographicallyPrecedes(key) {
-                        throw WireError(.invalidBencode, "dictionary keys not in sorted order", offset: offset)
-                    }
-                    stack.append(.dictionary(start: start, entries: entries, pendingKey: key, keys: keys, skip: repeated))
+            guard !frames.isEmpty else { return value }
+            let top = frames.count - 1
+            if !frames[top].isDictionary {
+                values.append(value)
+            } else if frames[top].expectingKey {
+                // Only strings get here as keys: the check at the top of the loop ensures it.
+                guard let key = value.bytes, let offset = value.byteRange?.lowerBound else {
+                    throw WireError(.invalidBencode, "dictionary key must be a byte string", offset: position)
                 }
+                let repeated = !frames[top].keys.insert(key).inserted
+                if repeated {
+                    guard keepFirstDuplicate else {
+                        throw WireError(.invalidBencode, "duplicate dictionary key", offset: offset)
+                    }
+                    firstDuplicateOffset = firstDuplicateOffset ?? offset
+                }
+                if requireSortedKeys, let last = frames[top].lastKey, !last.lexicographicallyPrecedes(key) {
+                    throw WireError(.invalidBencode, "dictionary keys not in sorted order", offset: offset)
+                }
+                frames[top].lastKey = key
+                frames[top].expectingKey = false
+                frames[top].skippingValue = repeated
+                if !repeated { values.append(value) }
+            } else {
+                if !frames[top].skippingValue { values.append(value) }
+                frames[top].expectingKey = true
+                frames[top].skippingValue = false
             }
         }
     }

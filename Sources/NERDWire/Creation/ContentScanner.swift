@@ -35,21 +35,34 @@ enum ContentScanner {
             throw WireError(.invalidContent, "\(root) is neither a regular file nor a folder")
         }
         var files: [ContentFile] = []
-        try walk(trimmed, path: [], includeHidden: includeHidden, maxFiles: maxFiles, into: &files)
+        var ancestors: Set<FileID> = [FileID(st)]
+        try walk(trimmed, path: [], includeHidden: includeHidden, maxFiles: maxFiles, ancestors: &ancestors, into: &files)
         files.sort { $0.path.lexicographicallyPrecedes($1.path) { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) } }
         return (name, files, true)
     }
 
+    /// A folder's identity, to notice a symlink leading back to a folder being walked.
+    private struct FileID: Hashable {
+        var device: UInt64
+        var inode: UInt64
+        init(_ st: stat) {
+            device = UInt64(st.st_dev)
+            inode = UInt64(st.st_ino)
+        }
+    }
+
     private static func walk(_ directory: String, path: [String], includeHidden: Bool, maxFiles: Int,
-                             into files: inout [ContentFile]) throws(WireError) {
+                             ancestors: inout Set<FileID>, into files: inout [ContentFile]) throws(WireError) {
         guard path.count < 64 else { throw WireError(.invalidContent, "folders nested deeper than 64 under the content root") }
         guard let dir = opendir(directory) else {
             throw WireError(.invalidContent, "cannot list \(directory): \(String(cString: strerror(errno)))")
         }
         var names: [String] = []
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            let raw = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix(while: { $0 != 0 })) }
+            guard let name = String(validating: raw, as: UTF8.self) else {
+                closedir(dir)
+                throw WireError(.invalidContent, "a name in \(directory) is not valid UTF-8; rename it to share the folder")
             }
             if name == "." || name == ".." { continue }
             if !includeHidden, name.hasPrefix(".") { continue }
@@ -60,14 +73,22 @@ enum ContentScanner {
             let location = directory + "/" + name
             var st = stat()
             // stat, not lstat: a symlink contributes what it points to, as mktorrent does.
-            guard stat(location, &st) == 0 else { continue }
+            guard stat(location, &st) == 0 else {
+                throw WireError(.invalidContent, "cannot read \(location): \(String(cString: strerror(errno)))")
+            }
             switch st.st_mode & S_IFMT {
             case S_IFREG:
                 files.append(ContentFile(path: path + [name], location: location, length: Int64(st.st_size),
                                          isExecutable: st.st_mode & 0o111 != 0))
                 guard files.count <= maxFiles else { throw WireError(.invalidContent, "more than \(maxFiles) files") }
             case S_IFDIR:
-                try walk(location, path: path + [name], includeHidden: includeHidden, maxFiles: maxFiles, into: &files)
+                let id = FileID(st)
+                guard ancestors.insert(id).inserted else {
+                    throw WireError(.invalidContent, "\(location) leads back into a folder being shared (symlink loop)")
+                }
+                try walk(location, path: path + [name], includeHidden: includeHidden, maxFiles: maxFiles,
+                         ancestors: &ancestors, into: &files)
+                ancestors.remove(id)
             default:
                 continue
             }

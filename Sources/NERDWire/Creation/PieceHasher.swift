@@ -44,13 +44,15 @@ struct PieceHasher {
         let failure = Mutex<WireError?>(nil)
 
         DispatchQueue.concurrentPerform(iterations: min(threads, max(1, batches))) { worker in
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: batchPieces * space.pieceLength, alignment: 4096)
+            let streaming = !v2 && space.pieceLength > Self.chunkSize
+            let buffer = UnsafeMutableRawBufferPointer.allocate(
+                byteCount: streaming ? Self.chunkSize : batchPieces * space.pieceLength, alignment: 4096)
             defer { buffer.deallocate() }
             var batch = worker
             let stride = min(threads, max(1, batches))
             while batch < batches {
                 if failure.withLock({ $0 != nil }) { return }
-                if !v2, space.pieceLength > Self.chunkSize {
+                if streaming {
                     // Large v1 pieces: stream each through a cache-sized buffer.
                     let piece = batch
                     let start = Int64(piece) * Int64(space.pieceLength)
@@ -131,7 +133,7 @@ struct PieceHasher {
             guard let index = entry.fileIndex, entry.length > 0 else { continue }
             let firstPiece = Int(entry.offset / pl)
             let lastPiece = Int((entry.offset + entry.length - 1) / pl)
-            let pieceHashes = (firstPiece...lastPiece).map { results.v2[$0] }
+            let pieceHashes = (firstPiece...lastPiece).map { results.v2($0) }
             if firstPiece == lastPiece {
                 hashes.fileRoots[index] = pieceHashes[0]
             } else {
@@ -165,28 +167,35 @@ extension PieceSpace {
 /// Per-piece results written by several threads at disjoint indices.
 ///
 /// `@unchecked Sendable`: each piece index is written by exactly one thread (batches are
-/// disjoint), reads happen only after `concurrentPerform` returns, which orders them after
-/// every write.
+/// disjoint) into memory allocated up front, never through a Swift collection that could be
+/// reallocated or checked for exclusive access; reads happen only after `concurrentPerform`
+/// returns, which orders them after every write.
 private final class HashResults: @unchecked Sendable {
-    private var v1Storage: [UInt8]
-    var v2: [[UInt8]]
+    private let v1Storage: UnsafeMutableBufferPointer<UInt8>
+    private let v2Storage: UnsafeMutableBufferPointer<[UInt8]>
 
     init(pieces: Int) {
-        v1Storage = [UInt8](repeating: 0, count: pieces * 20)
-        v2 = Array(repeating: [], count: pieces)
+        v1Storage = .allocate(capacity: pieces * 20)
+        v1Storage.initialize(repeating: 0)
+        v2Storage = .allocate(capacity: pieces)
+        v2Storage.initialize(repeating: [])
+    }
+
+    deinit {
+        v1Storage.deallocate()
+        v2Storage.deinitialize()
+        v2Storage.deallocate()
     }
 
     func setV1(_ piece: Int, _ hash: [UInt8]) {
-        v1Storage.withUnsafeMutableBufferPointer { buffer in
-            for i in 0..<20 { buffer[piece * 20 + i] = hash[i] }
-        }
+        for i in 0..<20 { v1Storage[piece * 20 + i] = hash[i] }
     }
 
-    func setV2(_ piece: Int, _ hash: [UInt8]) {
-        v2.withUnsafeMutableBufferPointer { $0[piece] = hash }
-    }
+    func setV2(_ piece: Int, _ hash: [UInt8]) { v2Storage[piece] = hash }
 
-    func v1Bytes() -> [UInt8] { v1Storage }
+    func v2(_ piece: Int) -> [UInt8] { v2Storage[piece] }
+
+    func v1Bytes() -> [UInt8] { Array(v1Storage) }
 }
 
 /// File descriptors for every content file, read with `pread` from any thread.

@@ -64,6 +64,11 @@ public enum TorrentCreator {
 
         let layout = PieceSpace(files: content.files, pieceLength: pieceLength, alignFiles: options.version != .v1,
                                 isFolder: content.isDirectory)
+        // Refuse before hashing what the parser would refuse after it.
+        let maxPieces = MetainfoLimits.default.maxPieces
+        guard layout.pieceCount <= maxPieces else {
+            throw WireError(.invalidContent, "\(layout.pieceCount) pieces exceed the limit of \(maxPieces); choose a larger piece length")
+        }
         let hashes = try PieceHasher(space: layout, v1: options.version != .v2, v2: options.version != .v1,
                                      threads: max(1, options.threads), progress: progress).run()
 
@@ -111,14 +116,16 @@ public enum TorrentCreator {
 
     /// Builds the BEP 52 file tree; a single file sits under its own name.
     private static func fileTree(_ files: [ContentFile], roots: [[UInt8]]) -> BencodeValue {
+        // Keyed by bytes: Swift strings compare canonically equivalent names (NFC and NFD
+        // spellings of one name) as equal, but on disk they are different files.
         final class Node {
-            var children: [String: Node] = [:]
+            var children: [[UInt8]: Node] = [:]
             var leaf: BencodeValue?
         }
         let top = Node()
         for (index, file) in files.enumerated() {
             var node = top
-            for element in file.path {
+            for element in file.path.map({ Array($0.utf8) }) {
                 if let child = node.children[element] { node = child } else {
                     let child = Node()
                     node.children[element] = child
@@ -132,7 +139,7 @@ public enum TorrentCreator {
         }
         func encode(_ node: Node) -> BencodeValue {
             if let leaf = node.leaf { return leaf }
-            return .dictionary(node.children.map { ($0.key, encode($0.value)) })
+            return BencodeValue(.dictionary(node.children.map { BencodeValue.Entry(key: $0.key, value: encode($0.value)) }))
         }
         return encode(top)
     }

@@ -95,11 +95,21 @@ public struct MagnetURI: Sendable, Hashable {
         self = result
     }
 
+    /// Highest file index `so` may name (no torrent has more files than NERD accepts).
+    static let maxFileIndex = 1 << 20
+
     private static func parseSelectOnly(_ value: String) throws(WireError) -> [ClosedRange<Int>] {
         var ranges: [ClosedRange<Int>] = []
-        for item in value.split(separator: ",") {
-            let bounds = item.split(separator: "-", maxSplits: 1)
-            guard let low = Int(bounds[0]), low >= 0, let high = bounds.count == 2 ? Int(bounds[1]) : low, high >= low else {
+        func index(_ text: Substring) -> Int? {
+            guard !text.isEmpty, text.utf8.allSatisfy({ (48...57).contains($0) }), let n = Int(text), n <= maxFileIndex
+            else { return nil }
+            return n
+        }
+        let items = value.split(separator: ",", omittingEmptySubsequences: false)
+        guard items.count <= 1024 else { throw WireError(.invalidMagnet, "so lists more than 1024 items") }
+        for item in items {
+            let bounds = item.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let low = index(bounds[0]), let high = bounds.count == 2 ? index(bounds[1]) : low, high >= low else {
                 throw WireError(.invalidMagnet, "so must list file indices and ranges like 0,2,4-6")
             }
             ranges.append(low...high)
@@ -124,7 +134,7 @@ public struct MagnetURI: Sendable, Hashable {
         parts += webSeeds.map { "ws=" + URLEscaping.escapeComponent($0.utf8) }
         parts += peers.map { "x.pe=" + URLEscaping.escapeComponent($0.utf8) }
         if !selectOnly.isEmpty {
-            parts.append("so=" + selectOnly.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
+            parts.append("so=" + selectOnly.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
                 .joined(separator: ","))
         }
         return "magnet:?" + parts.joined(separator: "&")

@@ -4,12 +4,12 @@ struct FileTreeParser {
     let maxFiles: Int
 
     /// - Returns: the files in tree order and whether the torrent is multi-file (anything but
-    ///   one file at the top level).
-    func parse(_ tree: BencodeValue) throws(WireError) -> ([RawFile], Bool) {
+    ///   one file at the top level named like the torrent).
+    func parse(_ tree: BencodeValue, name: [UInt8]) throws(WireError) -> ([RawFile], Bool) {
         var files: [RawFile] = []
         try walk(tree, path: [], into: &files)
         guard !files.isEmpty else { throw WireError(.invalidFileTree, "file tree holds no files") }
-        let isMultiFile = !(files.count == 1 && files[0].path.count == 1)
+        let isMultiFile = !(files.count == 1 && files[0].path == [name])
         return (files, isMultiFile)
     }
 
@@ -30,6 +30,9 @@ struct FileTreeParser {
         }
         var previous: [UInt8]? = nil
         for entry in entries {
+            guard !entry.key.isEmpty else {
+                throw WireError(.invalidFileTree, "empty name in the file tree", offset: entry.value.byteRange?.lowerBound)
+            }
             if let previous, !previous.lexicographicallyPrecedes(entry.key) {
                 throw WireError(.invalidFileTree, "file tree keys are not sorted", offset: entry.value.byteRange?.lowerBound)
             }
@@ -50,8 +53,8 @@ struct FileTreeParser {
         }
         var symlinkPath: [[UInt8]]? = nil
         if attributes.contains(.symlink) {
-            guard let list = leaf["symlink path"]?.list else {
-                throw WireError(.invalidSymlink, "symlink has no symlink path list")
+            guard let list = leaf["symlink path"]?.list, list.count <= InfoDictionaryParser.maxPathElements else {
+                throw WireError(.invalidSymlink, "symlink has no symlink path list of at most \(InfoDictionaryParser.maxPathElements) elements")
             }
             var target: [[UInt8]] = []
             for element in list {

@@ -12,6 +12,9 @@ struct RawFile {
 
 /// Validates an info dictionary (BEP 3, 47, 52) and builds a ``Metainfo`` from it.
 struct InfoDictionaryParser {
+    /// Most elements in one file path or symlink target (folders nested this deep are absurd).
+    static let maxPathElements = 256
+
     let info: BencodeValue
     let infoBytes: [UInt8]
     let pieceLayers: BencodeValue?
@@ -42,6 +45,7 @@ struct InfoDictionaryParser {
         var v1MultiFile = false
         if hasV1 {
             (v1Files, v1MultiFile) = try parseV1Files(rawName: rawName)
+            _ = try Self.checkedTotal(v1Files!)
         }
         var v2Files: [RawFile]? = nil
         var v2MultiFile = false
@@ -49,7 +53,8 @@ struct InfoDictionaryParser {
             guard let tree = info["file tree"], tree.isDictionary else {
                 throw WireError(.invalidFileTree, "v2 torrent has no file tree dictionary")
             }
-            (v2Files, v2MultiFile) = try FileTreeParser(maxFiles: limits.maxFiles).parse(tree)
+            (v2Files, v2MultiFile) = try FileTreeParser(maxFiles: limits.maxFiles).parse(tree, name: rawName)
+            _ = try Self.checkedTotal(v2Files!)
         }
 
         let raw: [RawFile]
@@ -60,6 +65,8 @@ struct InfoDictionaryParser {
             if tail > 0, tail < Int64(pieceLength) {
                 files.append(RawFile(path: [Array(".pad".utf8), Array(String(tail).utf8)], length: tail,
                                      attributes: .padding, symlinkPath: nil, piecesRoot: nil))
+            } else if tail != 0 {
+                throw WireError(.inconsistentHybrid, "v1 padding differs from the v2 layout by \(tail) bytes")
             }
             raw = files
         } else {
@@ -132,6 +139,9 @@ struct InfoDictionaryParser {
                 guard let pathList = pathValue?.list else {
                     throw WireError(.invalidPath, "file entry has no path list")
                 }
+                guard pathList.count <= Self.maxPathElements else {
+                    throw WireError(.metainfoLimitExceeded, "a path has more than \(Self.maxPathElements) elements")
+                }
                 var path: [[UInt8]] = []
                 for element in pathList {
                     guard let bytes = element.bytes else {
@@ -165,8 +175,8 @@ struct InfoDictionaryParser {
         let attributes = FileAttributes(attr: dict["attr"]?.bytes ?? [])
         var symlinkPath: [[UInt8]]? = nil
         if attributes.contains(.symlink) {
-            guard let list = dict["symlink path"]?.list else {
-                throw WireError(.invalidSymlink, "symlink has no symlink path list")
+            guard let list = dict["symlink path"]?.list, list.count <= Self.maxPathElements else {
+                throw WireError(.invalidSymlink, "symlink has no symlink path list of at most \(Self.maxPathElements) elements")
             }
             var target: [[UInt8]] = []
             for element in list {
@@ -206,27 +216,46 @@ struct InfoDictionaryParser {
         return (files, totalSize, Int(pieces))
     }
 
-    /// Fills in sanitised paths and symlink targets, renaming paths that collide.
+    /// Fills in sanitised paths and symlink targets, renaming paths that collide with an
+    /// earlier file or folder (a file named like an earlier file's folder, or a folder named
+    /// like an earlier file).
     private func sanitizePaths(_ files: inout [FileEntry], raw: [RawFile], name: String, isMultiFile: Bool) throws(WireError) {
-        var taken = Set<String>()
-        var directories = Set<String>()
+        // Compared as bytes, as on disk: canonically equivalent spellings are different names.
+        var taken = Set<[UInt8]>()
+        var directories = Set<[UInt8]>()
         for i in files.indices {
             var path = isMultiFile ? [name] + PathSanitizer.sanitize(path: raw[i].path) : [name]
             if let target = raw[i].symlinkPath {
                 files[i].symlinkTarget = [name] + PathSanitizer.sanitize(path: target)
             }
             if !files[i].isPadFile {
+                // Folders first: a folder may not carry an earlier file's path.
+                var prefix = ""
+                for depth in 0..<(path.count - 1) {
+                    let base = path[depth]
+                    var attempt = 0
+                    while taken.contains(Array((prefix.isEmpty ? path[depth] : prefix + "/" + path[depth]).utf8)) {
+                        attempt += 1
+                        guard attempt <= limits.maxDuplicateRenames else {
+                            throw WireError(.metainfoLimitExceeded, "too many paths named \(base)")
+                        }
+                        path[depth] = Self.renamed(base, attempt)
+                    }
+                    prefix = prefix.isEmpty ? path[depth] : prefix + "/" + path[depth]
+                    directories.insert(Array(prefix.utf8))
+                }
                 let original = path[path.count - 1]
+                var full = prefix.isEmpty ? original : prefix + "/" + original
                 var attempt = 0
-                while taken.contains(path.joined(separator: "/")) || directories.contains(path.joined(separator: "/")) {
+                while taken.contains(Array(full.utf8)) || directories.contains(Array(full.utf8)) {
                     attempt += 1
                     guard attempt <= limits.maxDuplicateRenames else {
-                        throw WireError(.metainfoLimitExceeded, "too many files named \(path.joined(separator: "/"))")
+                        throw WireError(.metainfoLimitExceeded, "too many files named \(full)")
                     }
                     path[path.count - 1] = Self.renamed(original, attempt)
+                    full = prefix.isEmpty ? path[path.count - 1] : prefix + "/" + path[path.count - 1]
                 }
-                taken.insert(path.joined(separator: "/"))
-                for depth in 1..<max(path.count, 1) { directories.insert(path[0..<depth].joined(separator: "/")) }
+                taken.insert(Array(full.utf8))
             }
             files[i].path = path
         }
@@ -250,6 +279,18 @@ struct InfoDictionaryParser {
             }
         }
         return out
+    }
+
+    /// The sum of all file lengths; every later sum (with pad files, each under a piece)
+    /// stays far below `Int64.max` once this passes.
+    static func checkedTotal(_ files: [RawFile]) throws(WireError) -> Int64 {
+        var total: Int64 = 0
+        for file in files {
+            let (sum, overflow) = total.addingReportingOverflow(file.length)
+            guard !overflow, sum <= Int64(1) << 56 else { throw WireError(.invalidLength, "total size exceeds 64 PiB") }
+            total = sum
+        }
+        return total
     }
 
     /// `bar.txt` → `bar.1.txt`, `foo` → `foo.1`, as libtorrent names duplicates.

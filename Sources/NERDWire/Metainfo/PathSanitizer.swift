@@ -3,10 +3,10 @@
 ///
 /// Per element: separators (`/`, `\`) are removed; invalid UTF-8 and control characters
 /// become `_`; an element that is empty becomes `_`; an element that is `.`, `..` or nothing
-/// but separators is dropped; an element is cut to 240 characters, keeping a short extension.
+/// but separators is dropped; an element is cut to about 240 bytes, keeping a short extension.
 public enum PathSanitizer {
-    /// Longest element kept, in Unicode scalars, before the extension is re-appended.
-    static let maxElementCharacters = 240
+    /// Longest element kept, in bytes (whole characters), before the extension is re-appended.
+    static let maxElementBytes = 240
 
     /// Sanitises one path element.
     /// - Returns: the safe element, or `nil` when the element must be dropped.
@@ -14,7 +14,6 @@ public enum PathSanitizer {
         if raw.isEmpty { return "_" }
         var out = [UInt8]()
         out.reserveCapacity(raw.count)
-        var characters = 0
         var added = 0
         var dots = 0
         var i = 0
@@ -22,17 +21,16 @@ public enum PathSanitizer {
             let (scalar, length) = decodeScalar(raw, at: i)
             defer { i += length }
             if scalar == 0x2F || scalar == 0x5C { continue }  // '/' and '\'
-            if scalar < 0x20 || scalar == 0x7F {  // invalid UTF-8 (-1) or control character
+            if scalar < 0x20 || (0x7F...0x9F).contains(scalar) {  // invalid UTF-8 (-1), C0, DEL or C1
                 out.append(UInt8(ascii: "_"))
                 added += 1
-                characters += 1
             } else {
                 out.append(contentsOf: raw[i..<i + length])
                 if scalar == 0x2E { dots += 1 }
                 added += length
-                characters += 1
             }
-            if characters >= maxElementCharacters {
+            // Filesystems limit names to 255 bytes: stop at 240 bytes, then the extension.
+            if out.count >= maxElementBytes {
                 // Keep an extension of up to 10 bytes so the file type survives truncation.
                 if let dot = raw.lastIndex(of: UInt8(ascii: ".")), dot >= i + length, raw.count - dot <= 10 {
                     out.append(contentsOf: raw[dot...].map { $0 == 0x2F || $0 == 0x5C || $0 < 0x20 ? UInt8(ascii: "_") : $0 })

@@ -69,8 +69,13 @@ struct PiecePicker {
             }
         }
         // 2. New pieces, rarest first, random tie-break by a random starting point.
+        var nothingLeftToStart = false
         if startNewPieces {
-            while out.count < count, let piece = rarestNewPiece(in: peerHas) {
+            while out.count < count {
+                guard let piece = rarestNewPiece(in: peerHas) else {
+                    nothingLeftToStart = true
+                    break
+                }
                 var state = PartialPiece(received: Array(repeating: false, count: blockCount(piece)),
                                          requested: Array(repeating: 0, count: blockCount(piece)))
                 for block in 0..<state.received.count where out.count < count {
@@ -80,8 +85,9 @@ struct PiecePicker {
                 partial[piece] = state
             }
         }
-        if !out.isEmpty { return out }
-        // 3. End game: every missing block is requested; ask a second peer for the slow ones.
+        // 3. End game, only once every missing piece has been started (not merely because
+        //    writes are backed up): ask a second peer for the blocks still outstanding.
+        if !out.isEmpty || !nothingLeftToStart { return out }
         for (piece, state) in partial where peerHas[piece] {
             for block in 0..<state.received.count where !state.received[block] && state.requested[block] < 2 {
                 let r = request(piece, block)

@@ -28,6 +28,9 @@ public final class Torrent: @unchecked Sendable {
     private var blockBuffers: [Int: PieceBuffer] = [:]
     private var freeBuffers: [PieceBuffer] = []
     private var uploadQueue: [(Peer, BlockRequest)] = []
+    private lazy var readCache = ReadCache(pieceLength: metainfo.pieceLength)
+    /// Requests waiting for a stretch being read.
+    private var waitingReads: [ReadCache.Key: [(Peer, BlockRequest)]] = [:]
     let uploadLimit = Throttle()
     let downloadLimit = Throttle()
     /// Shared by every torrent of the session.
@@ -501,22 +504,69 @@ public final class Torrent: @unchecked Sendable {
     }
 
     private func read(_ request: BlockRequest, for peer: Peer) {
-        let piece = Int(request.index)
+        guard let key = readCache.key(for: request) else {
+            readDirectly(request, for: peer)
+            return
+        }
+        if let block = readCache.block(request, in: key) {
+            deliver(block, request, to: peer)
+            return
+        }
+        if waitingReads[key] != nil {
+            waitingReads[key]!.append((peer, request))
+            return
+        }
+        waitingReads[key] = [(peer, request)]
+        let storage = self.storage
+        let allocator = peer.channel.allocator
+        let begin = key.chunk * readCache.chunkSize
+        let length = min(readCache.chunkSize, storage.layout.size(ofPiece: key.piece) - begin)
+        threadPool.runIfActive(eventLoop: eventLoop) {
+            try storage.read(piece: key.piece, begin: begin, length: length, allocator: allocator)
+        }.whenComplete { result in
+            let waiting = self.waitingReads.removeValue(forKey: key) ?? []
+            guard case .success(let data?) = result else {
+                for (peer, request) in waiting { self.fail(request, for: peer) }
+                return
+            }
+            self.readCache.insert(data, for: key)
+            for (peer, request) in waiting {
+                if let block = self.readCache.block(request, in: key) {
+                    self.deliver(block, request, to: peer)
+                } else {
+                    self.fail(request, for: peer)
+                }
+            }
+        }
+    }
+
+    /// A request that straddles two cached stretches: read just its bytes.
+    private func readDirectly(_ request: BlockRequest, for peer: Peer) {
         let storage = self.storage
         let allocator = peer.channel.allocator
         threadPool.runIfActive(eventLoop: eventLoop) {
-            try storage.read(piece: piece, begin: Int(request.begin), length: Int(request.length), allocator: allocator)
+            try storage.read(piece: Int(request.index), begin: Int(request.begin), length: Int(request.length),
+                             allocator: allocator)
         }.whenComplete { result in
-            guard peer.serving.remove(request) != nil, self.peers[ObjectIdentifier(peer)] != nil else { return }
             guard case .success(let data?) = result else {
-                if peer.supportsFast { peer.send(.reject(request)) }
+                self.fail(request, for: peer)
                 return
             }
-            peer.upload.add(data.readableBytes)
-            self.uploaded.add(data.readableBytes)
-            peer.send(.piece(index: request.index, begin: request.begin, block: data), flush: false)
-            peer.scheduleFlush()
+            self.deliver(data, request, to: peer)
         }
+    }
+
+    private func deliver(_ data: ByteBuffer, _ request: BlockRequest, to peer: Peer) {
+        guard peer.serving.remove(request) != nil, peers[ObjectIdentifier(peer)] != nil else { return }
+        peer.upload.add(data.readableBytes)
+        uploaded.add(data.readableBytes)
+        peer.send(.piece(index: request.index, begin: request.begin, block: data), flush: false)
+        peer.scheduleFlush()
+    }
+
+    private func fail(_ request: BlockRequest, for peer: Peer) {
+        guard peer.serving.remove(request) != nil, peers[ObjectIdentifier(peer)] != nil else { return }
+        if peer.supportsFast { peer.send(.reject(request)) }
     }
 
     /// Sets this torrent's limits in bytes per second (`nil` = unlimited).

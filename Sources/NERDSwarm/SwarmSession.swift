@@ -151,6 +151,12 @@ public final class SwarmSession: @unchecked Sendable {
         return torrent
     }
 
+    /// Stops a torrent (saving resume data) and forgets it; its files stay on disk.
+    public func remove(_ torrent: Torrent) async throws {
+        try await torrent.stop().get()
+        try await eventLoop.submit { self.torrents[torrent.infoHash] = nil }.get()
+    }
+
     private func storageCreate(_ torrent: Torrent) throws {
         do throws(SwarmError) { try torrent.storage.createEmptyFiles() } catch { throw error }
     }

@@ -29,6 +29,9 @@ struct Get: AsyncParsableCommand {
     @Option(name: .customLong("download-limit"), help: "Download limit in bytes per second (default: none).")
     var downloadLimit: Int?
 
+    @Option(help: "Download only these files: indices as listed by `nerd info`, e.g. 0,2,5-7.")
+    var only: String?
+
     @Flag(help: "Keep seeding after the download completes, until interrupted.")
     var seedAfter = false
 
@@ -44,29 +47,26 @@ struct Get: AsyncParsableCommand {
             try await session.start()
             let handle = try await session.add(metainfo: metainfo, savePath: out)
             handle.setRateLimits(upload: uploadLimit, download: downloadLimit)
+            if let only { handle.selectFiles(try Self.fileIndices(only, count: metainfo.files.count)) }
             for peer in try parsePeers(peers) { session.connect(to: peer, torrent: handle) }
 
             let progress = !json && isatty(STDERR_FILENO) == 1 ? TransferProgress() : nil
-            let outcome = await withTaskGroup(of: Bool.self) { group in
-                group.addTask {
-                    (try? await handle.waitUntilComplete()) != nil
+            let interrupted = Interruption.watch()
+            var outcome = false
+            var lastDraw = Date.distantPast
+            // Poll rather than await completion, so Ctrl-C is noticed at once and the
+            // session still shuts down cleanly (resume data saved).
+            while !interrupted.happened {
+                let status = try await handle.status()
+                if status.isComplete {
+                    outcome = true
+                    break
                 }
-                group.addTask {
-                    await Signals.interrupted()
-                    return false
+                if let progress, Date().timeIntervalSince(lastDraw) >= 0.5 {
+                    progress.draw(status)
+                    lastDraw = Date()
                 }
-                if let progress {
-                    group.addTask {
-                        while !Task.isCancelled {
-                            if let status = try? await handle.status() { progress.draw(status) }
-                            try? await Task.sleep(for: .milliseconds(500))
-                        }
-                        return false
-                    }
-                }
-                let first = await group.next() ?? false
-                group.cancelAll()
-                return first
+                try await Task.sleep(for: .milliseconds(100))
             }
             let status = try await handle.status()
             progress?.finish(status)
@@ -80,7 +80,7 @@ struct Get: AsyncParsableCommand {
             flushStandardOutput()
             if outcome && seedAfter {
                 if !json { print("seeding on \(session.listenAddress?.description ?? listen) — Ctrl-C to stop") }
-                await Signals.interrupted()
+                while !interrupted.happened { try await Task.sleep(for: .milliseconds(100)) }
             }
             await session.shutdown()
             if !status.isComplete { throw ExitCode(1) }
@@ -90,6 +90,21 @@ struct Get: AsyncParsableCommand {
             await session.shutdown()
             throw failure(error)
         }
+    }
+}
+
+extension Get {
+    /// Parses `0,2,5-7` into indices below `count`.
+    static func fileIndices(_ text: String, count: Int) throws -> Set<Int> {
+        var result = Set<Int>()
+        for item in text.split(separator: ",") {
+            let bounds = item.split(separator: "-", maxSplits: 1).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard let low = bounds.first ?? nil, let high = bounds.count == 2 ? bounds[1] : low, low >= 0, high >= low,
+                high < count
+            else { throw ValidationError("--only takes file indices below \(count) like 0,2,5-7; got \(item)") }
+            result.formUnion(low...high)
+        }
+        return result
     }
 }
 

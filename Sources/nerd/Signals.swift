@@ -56,3 +56,20 @@ enum Signals {
         }
     }
 }
+
+/// Whether SIGINT or SIGTERM has arrived, for commands that poll.
+final class Interruption: Sendable {
+    private let flag = Mutex(false)
+
+    var happened: Bool { flag.withLock { $0 } }
+
+    /// Starts watching for the signals.
+    static func watch() -> Interruption {
+        let interruption = Interruption()
+        Task {
+            await Signals.interrupted()
+            interruption.flag.withLock { $0 = true }
+        }
+        return interruption
+    }
+}

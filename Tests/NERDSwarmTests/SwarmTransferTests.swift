@@ -32,15 +32,14 @@ import Testing
         }
     }
 
-    /// Waits for completion, failing the test after `seconds`.
+    /// Waits for completion; `false` after `seconds` (polls, so a stuck torrent cannot hang the test).
     static func complete(_ torrent: Torrent, within seconds: Double) async throws -> Bool {
-        try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask { try await torrent.waitUntilComplete(); return true }
-            group.addTask { try await Task.sleep(for: .seconds(seconds)); return false }
-            let result = try await group.next() ?? false
-            group.cancelAll()
-            return result
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
+            if try await torrent.status().isComplete { return true }
+            try await Task.sleep(for: .milliseconds(50))
         }
+        return false
     }
 
     @Test(arguments: [MetainfoVersion.v1, .hybrid])

@@ -23,13 +23,38 @@ struct PiecePicker {
     private(set) var pending: Set<Int> = []
     static let blockSize = Int(BlockRequest.standardLength)
 
+    /// Pieces of the files selected for download (all by default).
+    private(set) var wanted: Bitfield
+    /// Wanted pieces not yet verified.
+    private(set) var missingWanted: Int
+
     init(layout: FileLayout, have: Bitfield) {
         self.layout = layout
         self.have = have
+        wanted = Bitfield(count: layout.pieceCount, full: true)
+        missingWanted = layout.pieceCount - have.setCount
         availability = Array(repeating: 0, count: layout.pieceCount)
     }
 
-    var isComplete: Bool { have.isComplete }
+    /// Every wanted piece is verified.
+    var isComplete: Bool { missingWanted == 0 }
+
+    /// Wants only the pieces that hold bytes of the given files (indices into the torrent's
+    /// file list); `nil` wants everything.
+    mutating func select(files: Set<Int>?) {
+        var bits = Bitfield(count: layout.pieceCount, full: files == nil)
+        if let files {
+            for index in files where index >= 0 && index < layout.files.count {
+                let file = layout.files[index]
+                guard !file.isPadding, file.length > 0 else { continue }
+                let first = Int(file.offset / Int64(layout.pieceLength))
+                let last = Int((file.offset + file.length - 1) / Int64(layout.pieceLength))
+                for piece in first...last { bits[piece] = true }
+            }
+        }
+        wanted = bits
+        missingWanted = (0..<layout.pieceCount).reduce(0) { $0 + (bits[$1] && !have[$1] ? 1 : 0) }
+    }
 
     func blockCount(_ piece: Int) -> Int { (layout.size(ofPiece: piece) + Self.blockSize - 1) / Self.blockSize }
 
@@ -39,8 +64,8 @@ struct PiecePicker {
 
     /// Whether `peer` has any piece we still need.
     func isInteresting(_ peer: Bitfield) -> Bool {
-        guard !have.isComplete else { return false }
-        for i in 0..<have.count where peer[i] && !have[i] { return true }
+        guard missingWanted > 0 else { return false }
+        for i in 0..<have.count where peer[i] && !have[i] && wanted[i] { return true }
         return false
     }
 
@@ -108,7 +133,7 @@ struct PiecePicker {
         var bestAvailability = UInt16.max
         for k in 0..<n {
             let i = (start + k) % n
-            guard peerHas[i], !have[i], partial[i] == nil, !pending.contains(i) else { continue }
+            guard peerHas[i], !have[i], wanted[i], partial[i] == nil, !pending.contains(i) else { continue }
             if availability[i] < bestAvailability {
                 best = i
                 bestAvailability = availability[i]
@@ -162,6 +187,7 @@ struct PiecePicker {
     mutating func pieceVerified(_ piece: Int) {
         pending.remove(piece)
         partial[piece] = nil
+        if !have[piece], wanted[piece] { missingWanted -= 1 }
         have[piece] = true
     }
 

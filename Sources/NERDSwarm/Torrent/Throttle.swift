@@ -17,8 +17,9 @@ public final class Throttle: @unchecked Sendable {
         tokens = Double(burst)
     }
 
-    /// Largest burst: a quarter second of traffic, at least one 16 KiB block.
-    private var burst: Int { max(16 * 1024, (rate ?? 0) / 4) }
+    /// Largest burst: a quarter second of traffic, at least the largest request served
+    /// (128 KiB), or a large request could never pass.
+    private var burst: Int { max(128 * 1024, (rate ?? 0) / 4) }
 
     private func refill() {
         guard let rate else { return }

@@ -22,6 +22,10 @@ public final class Torrent: @unchecked Sendable {
     let listenPort: Int
     let resumePath: String?
     let logger: Logger
+    /// What happens to the torrent, in order: checks, peers, pieces, completion, errors.
+    /// One consumer; events beyond 1024 unread ones are dropped (oldest kept).
+    public let events: AsyncStream<TorrentEvent>
+    private let eventSink: AsyncStream<TorrentEvent>.Continuation
 
     private var picker: PiecePicker
     private var peers: [ObjectIdentifier: Peer] = [:]
@@ -48,6 +52,7 @@ public final class Torrent: @unchecked Sendable {
     private var uploaded = RateMeter()
     private var hashFailures = 0
     private var verifiedAtStart: Int64 = 0
+    private var selection: Set<Int>?
     private var resumeDirty = false
     private var error: String?
     private var timer: RepeatedTask?
@@ -82,6 +87,7 @@ public final class Torrent: @unchecked Sendable {
         self.resumePath = resumePath
         self.logger = logger
         self.picker = PiecePicker(layout: layout, have: Bitfield(count: metainfo.pieceCount))
+        (events, eventSink) = AsyncStream.makeStream(of: TorrentEvent.self, bufferingPolicy: .bufferingOldest(1024))
     }
 
     // MARK: Lifecycle
@@ -114,13 +120,18 @@ public final class Torrent: @unchecked Sendable {
         }
         return checked.map { have in
             self.picker = PiecePicker(layout: self.storage.layout, have: have)
+            if let selection = self.selection { self.picker.select(files: selection) }
             self.verifiedAtStart = self.picker.verifiedBytes
-            self.state = have.isComplete ? .seeding : .downloading
+            self.state = have.isComplete ? .seeding : self.picker.isComplete ? .finished : .downloading
+            self.eventSink.yield(.checked(piecesHave: have.setCount))
             self.resumeDirty = true
             self.timer = self.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
                 self.tick()
             }
-            if have.isComplete { self.finishWaiters() }
+            if self.picker.isComplete {
+                self.eventSink.yield(.completed)
+                self.finishWaiters()
+            }
             self.logger.info("torrent ready", metadata: ["have": "\(have.setCount)/\(pieceCount)"])
         }
     }
@@ -135,6 +146,7 @@ public final class Torrent: @unchecked Sendable {
             let resume = self.saveResume()
             return EventLoopFuture.andAllComplete(closes + [resume], on: self.eventLoop).map {
                 self.storage.closeAll()
+                self.eventSink.finish()
             }
         }
     }
@@ -161,7 +173,8 @@ public final class Torrent: @unchecked Sendable {
                 verifiedBytes: self.picker.verifiedBytes, verifiedAtStart: self.verifiedAtStart, piecesHave: self.picker.have.setCount,
                 pieceCount: self.metainfo.pieceCount, downloadedThisRun: self.downloaded.total,
                 uploadedThisRun: self.uploaded.total, downloadRate: self.downloaded.rate, uploadRate: self.uploaded.rate,
-                peers: self.peerReport(), connectedPeers: self.peers.count, hashFailures: self.hashFailures, error: self.error)
+                peers: self.peerReport(), connectedPeers: self.peers.count, hashFailures: self.hashFailures, error: self.error,
+                isComplete: self.picker.isComplete && self.state != .checking)
         }
     }
 
@@ -187,7 +200,7 @@ public final class Torrent: @unchecked Sendable {
     /// Whether a peer with this address and ID may join (not banned, not us, not twice).
     func accepts(address: PeerAddress, peerID: [UInt8]) -> Bool {
         eventLoop.preconditionInEventLoop()
-        guard state != .stopped, state != .checking, peerID != self.peerID, !banned.contains(address.host + "|" + Hex.encode(peerID)) else {
+        guard state != .stopped, state != .checking, state != .paused, peerID != self.peerID, !banned.contains(address.host + "|" + Hex.encode(peerID)) else {
             return false
         }
         return !peers.values.contains { $0.peerID == peerID }
@@ -197,6 +210,7 @@ public final class Torrent: @unchecked Sendable {
     func attach(_ peer: Peer) {
         eventLoop.preconditionInEventLoop()
         peers[ObjectIdentifier(peer)] = peer
+        eventSink.yield(.peerConnected(address: peer.address.description))
         logger.debug("peer connected", metadata: ["peer": "\(peer.address)", "outgoing": "\(peer.isOutgoing)"])
         if peer.supportsExtensions {
             let handshake = ExtensionHandshake(messageIDs: [:], client: "NERD 0.1", listenPort: listenPort > 0 ? UInt16(listenPort) : nil,
@@ -222,6 +236,7 @@ public final class Torrent: @unchecked Sendable {
         for request in peer.outstanding.keys { picker.requestDropped(request) }
         peer.outstanding.removeAll()
         if optimistic == ObjectIdentifier(peer) { optimistic = nil }
+        eventSink.yield(.peerDisconnected(address: peer.address.description))
         logger.debug("peer disconnected", metadata: ["peer": "\(peer.address)"])
         if peer.download.total > 0 || peer.upload.total > 0 {
             var record = pastPeers[peer.address.description]
@@ -418,6 +433,7 @@ public final class Torrent: @unchecked Sendable {
             case .success(false): self.pieceCorrupt(piece)
             case .failure(let error):
                 self.error = "\(error)"
+                self.eventSink.yield(.error("\(error)"))
                 self.logger.error("cannot write piece", metadata: ["piece": "\(piece)", "error": "\(error)"])
                 self.picker.pieceFailed(piece)
                 self.contributors[piece] = nil
@@ -427,6 +443,7 @@ public final class Torrent: @unchecked Sendable {
 
     private func pieceVerified(_ piece: Int) {
         picker.pieceVerified(piece)
+        eventSink.yield(.pieceVerified(index: piece))
         contributors[piece] = nil
         resumeDirty = true
         for peer in peers.values {
@@ -438,7 +455,8 @@ public final class Torrent: @unchecked Sendable {
             peer.channel.flush()
         }
         if picker.isComplete {
-            state = .seeding
+            state = picker.have.isComplete ? .seeding : .finished
+            eventSink.yield(.completed)
             logger.info("download complete")
             _ = saveResume()
             for peer in peers.values where peer.bitfield.isComplete { peer.channel.close(promise: nil) }
@@ -451,6 +469,7 @@ public final class Torrent: @unchecked Sendable {
     /// A piece failed its hash: discard it, blame who sent it, ban repeat offenders.
     private func pieceCorrupt(_ piece: Int) {
         hashFailures += 1
+        eventSink.yield(.pieceFailed(index: piece))
         picker.pieceFailed(piece)
         let suspects = contributors.removeValue(forKey: piece) ?? []
         logger.warning("piece failed its hash check", metadata: ["piece": "\(piece)", "peers": "\(suspects.count)"])
@@ -588,6 +607,47 @@ public final class Torrent: @unchecked Sendable {
         }
     }
 
+    // MARK: Control
+
+    /// Downloads only the pieces holding these files (indices into `metainfo.files`); `nil`
+    /// downloads everything. Other files' pieces are neither requested nor waited for.
+    public func selectFiles(_ indices: Set<Int>?) {
+        eventLoop.execute {
+            self.selection = indices
+            guard self.state != .checking, self.state != .stopped else { return }
+            self.picker.select(files: indices)
+            if self.state != .paused { self.state = self.settledState }
+            for peer in self.peers.values { self.updateInterest(peer) }
+            if self.picker.isComplete { self.finishWaiters() }
+        }
+    }
+
+    /// The state the torrent's pieces call for, when it is neither checking, paused nor stopped.
+    private var settledState: TorrentStatus.State {
+        picker.have.isComplete ? .seeding : picker.isComplete ? .finished : .downloading
+    }
+
+    /// Disconnects every peer and stops transferring until ``resume()``; resume data is saved.
+    public func pause() {
+        eventLoop.execute {
+            guard self.state != .stopped, self.state != .paused, self.state != .checking else { return }
+            self.state = .paused
+            for peer in self.peers.values { peer.channel.close(promise: nil) }
+            self.saveResume()
+            self.eventSink.yield(.paused)
+        }
+    }
+
+    /// Starts transferring again after ``pause()``, re-dialling the given peers.
+    public func resume() {
+        eventLoop.execute {
+            guard self.state == .paused else { return }
+            self.state = self.settledState
+            self.eventSink.yield(.resumed)
+            self.redialPersistentPeers()
+        }
+    }
+
     // MARK: Timers
 
     private func tick() {
@@ -608,7 +668,7 @@ public final class Torrent: @unchecked Sendable {
             if now - peer.lastSent > .seconds(90) { peer.send(.keepAlive) }
             requestMore(peer)
         }
-        if ticks % 3 == 0 { redialPersistentPeers() }
+        if ticks % 3 == 0, state != .paused { redialPersistentPeers() }
         if ticks % 30 == 0 { optimistic = nil }
         if ticks % 10 == 0 || optimistic == nil { rechoke() }
         if ticks % 5 == 0, resumeDirty { _ = saveResume() }

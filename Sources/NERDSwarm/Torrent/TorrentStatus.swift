@@ -4,7 +4,11 @@ public struct TorrentStatus: Sendable {
         /// Hashing data on disk.
         case checking
         case downloading
+        /// Every selected file is complete; other pieces are not wanted.
+        case finished
+        /// Has every piece and serves them.
         case seeding
+        case paused
         case stopped
     }
 
@@ -43,7 +47,7 @@ public struct TorrentStatus: Sendable {
     /// Pieces that failed their hash check in this run.
     public var hashFailures: Int
     public var error: String?
-
-    public var isComplete: Bool { piecesHave == pieceCount }
+    /// Every wanted piece is verified (all pieces unless files were deselected).
+    public var isComplete: Bool
     public var progress: Double { pieceCount == 0 ? 1 : Double(piecesHave) / Double(pieceCount) }
 }

@@ -39,6 +39,10 @@ public enum Quickstart {
             if !fm.fileExists(atPath: source) { try makeSample(at: source, size: sampleSize) }
         }
         let absolute = URL(fileURLWithPath: source).standardizedFileURL
+        let downloadsFolder = URL(fileURLWithPath: workDirectory + "/download").standardizedFileURL.path
+        guard !(absolute.path + "/").hasPrefix(downloadsFolder + "/") else {
+            throw SwarmError(.storage, "\(absolute.path) is inside the quickstart's download folder; share something else")
+        }
         let savePath = absolute.deletingLastPathComponent().path
         var options = TorrentCreator.Options()
         options.creationDate = Int64(Date().timeIntervalSince1970)

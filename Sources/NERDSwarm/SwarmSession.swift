@@ -1,6 +1,7 @@
 import Logging
 import NERDCrypto
 import NERDWire
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
@@ -21,8 +22,8 @@ import Glibc
 /// try await torrent.waitUntilComplete()
 /// ```
 ///
-/// `@unchecked Sendable`: mutable state (`torrents`, `listenChannel`) is touched only on
-/// `eventLoop`.
+/// `@unchecked Sendable`: `torrents` and `openConnections` are touched only on `eventLoop`;
+/// the sockets sit behind a lock.
 public final class SwarmSession: @unchecked Sendable {
     public struct Configuration: Sendable {
         /// Where to accept peers; `nil` accepts none (download only by dialling out).
@@ -38,6 +39,8 @@ public final class SwarmSession: @unchecked Sendable {
         /// Session-wide limits in bytes per second over all torrents; `nil` is unlimited.
         public var uploadLimit: Int?
         public var downloadLimit: Int?
+        /// Most peer connections over all torrents, incoming and outgoing.
+        public var maxConnections = 500
 
         public init(listen: PeerAddress? = PeerAddress(host: "0.0.0.0", port: 6881), loopbackOnly: Bool = false,
                     stateDirectory: String? = nil, maxPeersPerTorrent: Int = 50, connectTimeout: TimeAmount = .seconds(5),
@@ -59,12 +62,13 @@ public final class SwarmSession: @unchecked Sendable {
     let threadPool: NIOThreadPool
     let logger: Logger
     private var torrents: [[UInt8]: Torrent] = [:]
+    /// Peer connections open or being set up (on the event loop).
+    private var openConnections = 0
     private let uploadThrottle: Throttle
     private let downloadThrottle: Throttle
-    private var listenChannel: Channel?
-    private var utpChannel: Channel?
+    private let sockets = NIOLockedValueBox<(listen: Channel?, utp: Channel?, address: PeerAddress?)>((nil, nil, nil))
     /// The bound listen address (with the real port when 0 was asked for).
-    public private(set) var listenAddress: PeerAddress?
+    public var listenAddress: PeerAddress? { sockets.withLockedValue { $0.address } }
 
     public init(configuration: Configuration = Configuration(), logger: Logger = Logger(label: "nerd.swarm")) {
         self.configuration = configuration
@@ -90,21 +94,26 @@ public final class SwarmSession: @unchecked Sendable {
             .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64 * 1024, initial: 256 * 1024, maximum: 1 << 20))
             .childChannelInitializer { channel in
                 let remote = channel.remoteAddress.flatMap { PeerAddress(socketAddress: $0) } ?? PeerAddress(host: "?", port: 0)
+                // Incoming connections beyond the session's budget are closed at once.
+                guard self.openConnections < self.configuration.maxConnections else {
+                    return channel.close()
+                }
                 return channel.eventLoop.makeCompletedFuture {
                     try self.installHandlers(on: channel, torrent: nil, address: remote)
                 }
             }
         do {
             let channel = try await bootstrap.bind(host: listen.host, port: listen.port).get()
-            listenChannel = channel
-            listenAddress = channel.localAddress.flatMap { PeerAddress(socketAddress: $0) }
-            if let bound = listenAddress {
-                // Refusing uTP on the same port makes uTP-first clients fall back to TCP at once.
-                utpChannel = try? await DatagramBootstrap(group: group)
+            let bound = channel.localAddress.flatMap { PeerAddress(socketAddress: $0) }
+            sockets.withLockedValue { $0 = (channel, nil, bound) }
+            if let bound {
+                // Refusing uTP on the same port makes a uTP attempt fail fast instead of timing out.
+                let utp = try? await DatagramBootstrap(group: group)
                     .channelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(UTPRefuser()) }
                     }
                     .bind(host: bound.host, port: bound.port).get()
+                sockets.withLockedValue { $0.utp = utp }
             }
             logger.info("listening", metadata: ["address": "\(listenAddress?.description ?? "?")"])
         } catch {
@@ -173,7 +182,9 @@ public final class SwarmSession: @unchecked Sendable {
 
     /// One outgoing connection attempt; the future completes when it has connected or failed.
     func dial(_ address: PeerAddress, torrent: Torrent) -> EventLoopFuture<Void> {
-        ClientBootstrap(group: eventLoop)
+        eventLoop.preconditionInEventLoop()
+        guard openConnections < configuration.maxConnections else { return eventLoop.makeSucceededVoidFuture() }
+        return ClientBootstrap(group: eventLoop)
             .connectTimeout(configuration.connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64 * 1024, initial: 256 * 1024, maximum: 1 << 20))
@@ -195,7 +206,7 @@ public final class SwarmSession: @unchecked Sendable {
         Task {
             for await address in stream {
                 guard (try? self.checkGuard(address)) != nil else { continue }
-                _ = self.dial(address, torrent: torrent)
+                torrent.dialOnce(address)
             }
         }
     }
@@ -206,6 +217,9 @@ public final class SwarmSession: @unchecked Sendable {
     }
 
     private func installHandlers(on channel: Channel, torrent: Torrent?, address: PeerAddress) throws {
+        eventLoop.preconditionInEventLoop()
+        openConnections += 1
+        channel.closeFuture.whenComplete { _ in self.openConnections -= 1 }
         let handlers = channel.pipeline.syncOperations
         try handlers.addHandler(ByteToMessageHandler(PeerWireDecoder()))
         try handlers.addHandler(PeerWireEncoder())
@@ -222,8 +236,9 @@ public final class SwarmSession: @unchecked Sendable {
     public func shutdown() async {
         let all = (try? await eventLoop.submit { Array(self.torrents.values) }.get()) ?? []
         for torrent in all { try? await torrent.stop().get() }
-        try? await listenChannel?.close().get()
-        try? await utpChannel?.close().get()
+        let (listen, utp, _) = sockets.withLockedValue { $0 }
+        try? await listen?.close().get()
+        try? await utp?.close().get()
         try? await threadPool.shutdownGracefully()
         try? await group.shutdownGracefully()
     }

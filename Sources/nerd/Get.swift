@@ -32,14 +32,23 @@ struct Get: AsyncParsableCommand {
     @Option(help: "Download only these files: indices as listed by `nerd info`, e.g. 0,2,5-7.")
     var only: String?
 
+    @Option(help: "Give up after this many seconds without completing (exit 1); default: never.")
+    var timeout: Double?
+
     @Flag(help: "Keep seeding after the download completes, until interrupted.")
     var seedAfter = false
 
     @Flag(help: "Print one JSON object when done instead of progress.")
     var json = false
 
+    func validate() throws {
+        _ = try parsePeers(peers)
+        guard PeerAddress(listen) != nil else { throw ValidationError("--listen must be HOST:PORT, got \(listen)") }
+    }
+
     func run() async throws {
         let metainfo = try loadMetainfo(torrent)
+        try requireTransferable(metainfo)
         let session = try makeSession(listen: listen, stateDir: stateDir)
         let started = Date()
         do {
@@ -56,7 +65,8 @@ struct Get: AsyncParsableCommand {
             var lastDraw = Date.distantPast
             // Poll rather than await completion, so Ctrl-C is noticed at once and the
             // session still shuts down cleanly (resume data saved).
-            while !interrupted.happened {
+            let deadline = timeout.map { Date().addingTimeInterval($0) }
+            while !interrupted.happened, deadline.map({ Date() < $0 }) ?? true {
                 let status = try await handle.status()
                 if status.isComplete {
                     outcome = true
@@ -80,7 +90,8 @@ struct Get: AsyncParsableCommand {
             flushStandardOutput()
             if outcome && seedAfter {
                 if !json { print("seeding on \(session.listenAddress?.description ?? listen) — Ctrl-C to stop") }
-                while !interrupted.happened { try await Task.sleep(for: .milliseconds(100)) }
+                let deadline = timeout.map { Date().addingTimeInterval($0) }
+            while !interrupted.happened, deadline.map({ Date() < $0 }) ?? true { try await Task.sleep(for: .milliseconds(100)) }
             }
             await session.shutdown()
             if !status.isComplete { throw ExitCode(1) }

@@ -32,8 +32,18 @@ struct Seed: AsyncParsableCommand {
     @Flag(help: "Print one JSON line once serving: {\"ready\": true, \"listen\": \"HOST:PORT\"}.")
     var json = false
 
+    func validate() throws {
+        _ = try parsePeers(peers)
+        guard PeerAddress(listen) != nil else { throw ValidationError("--listen must be HOST:PORT, got \(listen)") }
+    }
+
     func run() async throws {
         let metainfo = try loadMetainfo(torrent)
+        try requireTransferable(metainfo)
+        let content = (data.hasSuffix("/") ? String(data.dropLast()) : data) + "/" + metainfo.name
+        guard FileManager.default.fileExists(atPath: content) else {
+            throw failure(SwarmError(.dataMismatch, "\(content) does not exist (--data names the folder that holds \(metainfo.name))"))
+        }
         let session = try makeSession(listen: listen, stateDir: stateDir)
         do {
             try await session.start()

@@ -13,6 +13,13 @@ func loadMetainfo(_ path: String) throws -> Metainfo {
     }
 }
 
+/// v2-only torrents cannot be transferred yet; say so before touching the disk or network.
+func requireTransferable(_ metainfo: Metainfo) throws {
+    if metainfo.infoHashes.v1 == nil {
+        throw failure(SwarmError(.unsupportedTorrent, "v2-only transfer not supported yet (needs the BEP 52 hash messages)"))
+    }
+}
+
 func parsePeers(_ texts: [String]) throws -> [PeerAddress] {
     try texts.map { text in
         guard let address = PeerAddress(text) else {
@@ -25,7 +32,11 @@ func parsePeers(_ texts: [String]) throws -> [PeerAddress] {
 func makeSession(listen: String?, stateDir: String?) throws -> SwarmSession {
     var listenAddress: PeerAddress?
     if let listen {
-        guard let parsed = PeerAddress(listen) else { throw ValidationError("--listen must be HOST:PORT, got \(listen)") }
+        guard var parsed = PeerAddress(listen) else { throw ValidationError("--listen must be HOST:PORT, got \(listen)") }
+        // Under the loopback-only guard, "all interfaces" means loopback.
+        if Environment.value("NERD_LOOPBACK_ONLY") == "1", parsed.host == "0.0.0.0" || parsed.host == "::" {
+            parsed.host = "127.0.0.1"
+        }
         listenAddress = parsed
     }
     return SwarmSession(configuration: .init(listen: listenAddress, stateDirectory: stateDir ?? defaultStateDirectory()))

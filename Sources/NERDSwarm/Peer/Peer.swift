@@ -24,8 +24,52 @@ final class Peer: @unchecked Sendable {
 
     /// Our requests to the peer, with when they were sent.
     var outstanding: [BlockRequest: NIODeadline] = [:]
-    /// Requests the peer made that we are reading from disk.
-    var serving: Set<BlockRequest> = []
+    /// Requests the peer made that wait for the upload limit, oldest first (entries no
+    /// longer in `queuedLive` were cancelled and are skipped).
+    var queued: [BlockRequest] = []
+    var queuedHead = 0
+    var queuedLive: Set<BlockRequest> = []
+    /// Requests being read from disk → whether the peer cancelled them meanwhile. A slot is
+    /// freed only when the read ends, so request/cancel churn cannot pile up disk work.
+    var inFlight: [BlockRequest: Bool] = [:]
+
+    /// Requests taking a serving slot.
+    var servingCount: Int { queuedLive.count + inFlight.count }
+
+    /// The oldest live queued request, removed from the queue.
+    func popQueued() -> BlockRequest? {
+        while queuedHead < queued.count {
+            let request = queued[queuedHead]
+            queuedHead += 1
+            if queuedLive.remove(request) != nil {
+                compactQueue()
+                return request
+            }
+        }
+        queued.removeAll(keepingCapacity: true)
+        queuedHead = 0
+        return nil
+    }
+
+    /// Drops consumed and cancelled entries once they dominate the queue.
+    func compactQueue() {
+        if queuedHead > 256 && queuedHead * 2 > queued.count {
+            queued.removeFirst(queuedHead)
+            queuedHead = 0
+        }
+        if queued.count - queuedHead > 2 * queuedLive.count + 256 {
+            queued = queued[queuedHead...].filter { queuedLive.contains($0) }
+            queuedHead = 0
+        }
+    }
+
+    /// Forgets every queued request and marks reads in flight as cancelled (choke).
+    func dropServing() {
+        queued.removeAll(keepingCapacity: true)
+        queuedHead = 0
+        queuedLive.removeAll(keepingCapacity: true)
+        for key in inFlight.keys { inFlight[key] = true }
+    }
     /// Pieces the peer may request while choked (BEP 6).
     var allowedFast: Set<UInt32> = []
     /// Outstanding requests the peer accepts (`reqq`, BEP 10).
@@ -51,8 +95,13 @@ final class Peer: @unchecked Sendable {
     var supportsFast: Bool { reserved.contains(.fast) }
     var supportsExtensions: Bool { reserved.contains(.extensionProtocol) }
 
+    /// The peer let a request time out: it gets one request at a time and no end-game
+    /// duplicates until it delivers again.
+    var snubbed = false
+
     /// Requests to keep in flight: about two seconds of the peer's current rate, at least 16.
     var requestTarget: Int {
+        if snubbed { return 1 }
         let blocks = Int(download.rate * 2 / Double(BlockRequest.standardLength))
         return max(16, min(maxRequests, blocks))
     }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A peer's TCP address: host (IPv4 or IPv6 literal, or a name) and port.
 public struct PeerAddress: Sendable, Hashable, CustomStringConvertible {
     public var host: String
@@ -30,9 +36,16 @@ public struct PeerAddress: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
-    /// Whether the host is a loopback address (127.0.0.0/8 or ::1).
+    /// Whether the host is a loopback address literal (127.0.0.0/8 or ::1). Host names are
+    /// never loopback here: resolving them could lead anywhere.
     public var isLoopback: Bool {
-        host == "::1" || host.hasPrefix("127.") && host.split(separator: ".").count == 4
+        var v4 = in_addr()
+        if inet_pton(AF_INET, host, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, host, &v6) == 1 {
+            return withUnsafeBytes(of: v6) { Array($0) } == [UInt8](repeating: 0, count: 15) + [1]
+        }
+        return false
     }
 }
 

@@ -28,8 +28,13 @@ struct PiecePicker {
     /// Wanted pieces not yet verified.
     private(set) var missingWanted: Int
 
+    /// Most pieces assembled at once; each holds a piece-sized buffer, so this bounds memory
+    /// (64 MiB of piece buffers, at least 4 pieces).
+    let maxPartialPieces: Int
+
     init(layout: FileLayout, have: Bitfield) {
         self.layout = layout
+        maxPartialPieces = max(4, (64 << 20) / max(1, layout.pieceLength))
         self.have = have
         wanted = Bitfield(count: layout.pieceCount, full: true)
         missingWanted = layout.pieceCount - have.setCount
@@ -82,7 +87,7 @@ struct PiecePicker {
     /// Up to `count` blocks to request from a peer with `peerHas`, skipping what `exclude`
     /// holds (this peer's outstanding requests, any value type).
     mutating func pick<Value>(from peerHas: Bitfield, count: Int, exclude: [BlockRequest: Value],
-                              startNewPieces: Bool = true) -> [BlockRequest] {
+                              startNewPieces: Bool = true, endGame: Bool = true) -> [BlockRequest] {
         var out: [BlockRequest] = []
         guard count > 0 else { return out }
         // 1. Partial pieces first, so pieces complete (and can be shared) soon.
@@ -96,7 +101,7 @@ struct PiecePicker {
         // 2. New pieces, rarest first, random tie-break by a random starting point.
         var nothingLeftToStart = false
         if startNewPieces {
-            while out.count < count {
+            while out.count < count, partial.count + pending.count < maxPartialPieces {
                 guard let piece = rarestNewPiece(in: peerHas) else {
                     nothingLeftToStart = true
                     break
@@ -112,7 +117,7 @@ struct PiecePicker {
         }
         // 3. End game, only once every missing piece has been started (not merely because
         //    writes are backed up): ask a second peer for the blocks still outstanding.
-        if !out.isEmpty || !nothingLeftToStart { return out }
+        if !out.isEmpty || !nothingLeftToStart || !endGame { return out }
         for (piece, state) in partial where peerHas[piece] {
             for block in 0..<state.received.count where !state.received[block] && state.requested[block] < 2 {
                 let r = request(piece, block)

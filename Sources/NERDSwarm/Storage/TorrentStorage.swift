@@ -18,7 +18,20 @@ import Darwin
 public final class TorrentStorage: Sendable {
     public let layout: FileLayout
     private let pieceHashes: [UInt8]
-    private let descriptors = NIOLockedValueBox<[Int: Int32]>([:])
+    /// Open files: descriptor, how many operations use it right now, and when it was last used.
+    /// A descriptor is closed only while unused, so no thread ever reads or writes through a
+    /// number that was closed and reused for another file.
+    private struct OpenFile {
+        var fd: Int32
+        var users: Int
+        var lastUse: UInt64
+    }
+    private struct OpenFiles {
+        var files: [Int: OpenFile] = [:]
+        var clock: UInt64 = 0
+        var closing = false
+    }
+    private let descriptors = NIOLockedValueBox(OpenFiles())
     /// Open files kept at most; more are closed and reopened on demand.
     private static let maxOpenFiles = 128
 
@@ -28,20 +41,26 @@ public final class TorrentStorage: Sendable {
     }
 
     deinit {
-        descriptors.withLockedValue { fds in fds.values.forEach { close($0) } }
+        descriptors.withLockedValue { open in open.files.values.forEach { close($0.fd) } }
     }
 
-    /// Closes every open file.
+    /// Closes every open file not in use; files in use close when their operation ends.
     public func closeAll() {
-        descriptors.withLockedValue { fds in
-            fds.values.forEach { close($0) }
-            fds.removeAll()
+        descriptors.withLockedValue { open in
+            for (index, file) in open.files where file.users == 0 {
+                close(file.fd)
+                open.files[index] = nil
+            }
+            open.closing = true
         }
     }
 
     /// Flushes written data of every open file to disk.
     public func syncAll() {
-        descriptors.withLockedValue { fds in fds.values.forEach { _ = fsync($0) } }
+        let indices = descriptors.withLockedValue { Array($0.files.keys) }
+        for index in indices {
+            try? withDescriptor(index, create: false) { fd in _ = fsync(fd) }
+        }
     }
 
     /// SHA-1 check of a whole piece held in memory (BEP 3).
@@ -70,14 +89,15 @@ public final class TorrentStorage: Sendable {
     public func write(piece index: Int, bytes raw: UnsafeRawBufferPointer) throws(SwarmError) {
         for segment in layout.segments(piece: index) {
             guard let file = segment.file else { continue }
-            let fd = try descriptor(file, create: true)
-            var done = 0
-            while done < segment.length {
-                let n = pwrite(fd, raw.baseAddress! + segment.pieceOffset + done, segment.length - done,
-                               off_t(segment.fileOffset) + off_t(done))
-                if n < 0, errno == EINTR { continue }
-                guard n > 0 else { throw SwarmError(.storage, "writing \(layout.files[file].path): \(Self.lastError())") }
-                done += n
+            try withDescriptor(file, create: true) { fd throws(SwarmError) in
+                var done = 0
+                while done < segment.length {
+                    let n = pwrite(fd, raw.baseAddress! + segment.pieceOffset + done, segment.length - done,
+                                   off_t(segment.fileOffset) + off_t(done))
+                    if n < 0, errno == EINTR { continue }
+                    guard n > 0 else { throw SwarmError(.storage, "writing \(layout.files[file].path): \(Self.lastError())") }
+                    done += n
+                }
             }
         }
     }
@@ -98,25 +118,27 @@ public final class TorrentStorage: Sendable {
                     memset(target, 0, segment.length)
                     continue
                 }
-                let fd: Int32
-                do throws(SwarmError) { fd = try descriptor(file, create: false) } catch {
-                    missing = true
+                do throws(SwarmError) {
+                    try withDescriptor(file, create: false) { fd throws(SwarmError) in
+                        var done = 0
+                        while done < segment.length {
+                            let n = pread(fd, target + done, segment.length - done, off_t(segment.fileOffset) + off_t(done))
+                            if n < 0, errno == EINTR { continue }
+                            if n == 0 {
+                                missing = true
+                                return
+                            }
+                            if n < 0 {
+                                throw SwarmError(.storage, "reading \(layout.files[file].path): \(Self.lastError())")
+                            }
+                            done += n
+                        }
+                    }
+                } catch {
+                    if error.code == .storage, error.reason.hasPrefix("opening") { missing = true } else { failure = error }
                     return 0
                 }
-                var done = 0
-                while done < segment.length {
-                    let n = pread(fd, target + done, segment.length - done, off_t(segment.fileOffset) + off_t(done))
-                    if n < 0, errno == EINTR { continue }
-                    if n == 0 {
-                        missing = true
-                        return 0
-                    }
-                    if n < 0 {
-                        failure = SwarmError(.storage, "reading \(layout.files[file].path): \(Self.lastError())")
-                        return 0
-                    }
-                    done += n
-                }
+                if missing { return 0 }
             }
             return length
         }
@@ -130,33 +152,69 @@ public final class TorrentStorage: Sendable {
         return verify(piece: index, data: data)
     }
 
-    private func descriptor(_ file: Int, create: Bool) throws(SwarmError) -> Int32 {
-        if let fd = descriptors.withLockedValue({ $0[file] }) { return fd }
-        let path = layout.files[file].path
+    /// Runs `body` with an open descriptor for file `index`, which stays open until it returns.
+    private func withDescriptor<T>(_ index: Int, create: Bool, _ body: (Int32) throws(SwarmError) -> T) throws(SwarmError) -> T {
+        let fd = try acquire(index, create: create)
+        defer { release(index) }
+        return try body(fd)
+    }
+
+    private func acquire(_ index: Int, create: Bool) throws(SwarmError) -> Int32 {
+        let existing = descriptors.withLockedValue { open -> Int32? in
+            guard var file = open.files[index] else { return nil }
+            open.clock += 1
+            file.users += 1
+            file.lastUse = open.clock
+            open.files[index] = file
+            return file.fd
+        }
+        if let existing { return existing }
+        let path = layout.files[index].path
         if create { try Self.makeParentFolders(of: path) }
         var fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0o644)
         if fd < 0, errno == EACCES || errno == EROFS, !create {
             fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         }
         guard fd >= 0 else { throw SwarmError(.storage, "opening \(path): \(Self.lastError())") }
-        return descriptors.withLockedValue { fds in
-            if let existing = fds[file] {
+        return descriptors.withLockedValue { open in
+            open.clock += 1
+            if var file = open.files[index] {
+                // Another thread opened it meanwhile: use theirs.
                 close(fd)
-                return existing
+                file.users += 1
+                file.lastUse = open.clock
+                open.files[index] = file
+                return file.fd
             }
-            if fds.count >= Self.maxOpenFiles, let victim = fds.first {
-                close(victim.value)
-                fds.removeValue(forKey: victim.key)
+            // Over the limit, close the least recently used file that nobody is using.
+            if open.files.count >= Self.maxOpenFiles,
+                let victim = open.files.filter({ $0.value.users == 0 }).min(by: { $0.value.lastUse < $1.value.lastUse })
+            {
+                close(victim.value.fd)
+                open.files[victim.key] = nil
             }
-            fds[file] = fd
+            open.files[index] = OpenFile(fd: fd, users: 1, lastUse: open.clock)
             return fd
+        }
+    }
+
+    private func release(_ index: Int) {
+        descriptors.withLockedValue { open in
+            guard var file = open.files[index] else { return }
+            file.users -= 1
+            if file.users == 0 && open.closing {
+                close(file.fd)
+                open.files[index] = nil
+            } else {
+                open.files[index] = file
+            }
         }
     }
 
     /// Creates the torrent's empty files (they get no piece writes) and truncates nothing.
     public func createEmptyFiles() throws(SwarmError) {
         for (i, file) in layout.files.enumerated() where file.length == 0 && !file.isPadding {
-            _ = try descriptor(i, create: true)
+            try withDescriptor(i, create: true) { _ throws(SwarmError) in }
         }
     }
 

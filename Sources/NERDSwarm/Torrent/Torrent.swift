@@ -31,7 +31,6 @@ public final class Torrent: @unchecked Sendable {
     private var peers: [ObjectIdentifier: Peer] = [:]
     private var blockBuffers: [Int: PieceBuffer] = [:]
     private var freeBuffers: [PieceBuffer] = []
-    private var uploadQueue: [(Peer, BlockRequest)] = []
     private lazy var readCache = ReadCache(pieceLength: metainfo.pieceLength)
     /// Requests waiting for a stretch being read.
     private var waitingReads: [ReadCache.Key: [(Peer, BlockRequest)]] = [:]
@@ -200,10 +199,12 @@ public final class Torrent: @unchecked Sendable {
     /// Whether a peer with this address and ID may join (not banned, not us, not twice).
     func accepts(address: PeerAddress, peerID: [UInt8]) -> Bool {
         eventLoop.preconditionInEventLoop()
-        guard state != .stopped, state != .checking, state != .paused, peerID != self.peerID, !banned.contains(address.host + "|" + Hex.encode(peerID)) else {
+        guard state != .stopped, state != .checking, state != .paused, peerID != self.peerID,
+            !banned.contains(Self.banKey(address, peerID))
+        else {
             return false
         }
-        return !peers.values.contains { $0.peerID == peerID }
+        return peers.count < maxPeers && !peers.values.contains { $0.peerID == peerID }
     }
 
     /// A peer finished its handshake on `channel`.
@@ -238,7 +239,7 @@ public final class Torrent: @unchecked Sendable {
         if optimistic == ObjectIdentifier(peer) { optimistic = nil }
         eventSink.yield(.peerDisconnected(address: peer.address.description))
         logger.debug("peer disconnected", metadata: ["peer": "\(peer.address)"])
-        if peer.download.total > 0 || peer.upload.total > 0 {
+        if peer.download.total > 0 || peer.upload.total > 0, pastPeers.count < 1000 || pastPeers[peer.address.description] != nil {
             var record = pastPeers[peer.address.description]
                 ?? .init(address: peer.address.description, client: peer.clientName, downloaded: 0, uploaded: 0,
                          downloadRate: 0, uploadRate: 0)
@@ -296,7 +297,11 @@ public final class Torrent: @unchecked Sendable {
         case .request(let request):
             try serve(request, to: peer)
         case .cancel(let request):
-            peer.serving.remove(request)
+            if peer.queuedLive.remove(request) != nil {
+                peer.compactQueue()
+            } else if peer.inFlight[request] != nil {
+                peer.inFlight[request] = true
+            }
         case .piece(let index, let begin, let block):
             blockArrived(BlockRequest(index: index, begin: begin, length: UInt32(block.readableBytes)), block, from: peer)
         case .reject(let request):
@@ -356,7 +361,8 @@ public final class Torrent: @unchecked Sendable {
             }
             guard allowed > 0 else { return }
         }
-        let blocks = picker.pick(from: peer.bitfield, count: allowed, exclude: peer.outstanding, startNewPieces: startNew)
+        let blocks = picker.pick(from: peer.bitfield, count: allowed, exclude: peer.outstanding, startNewPieces: startNew,
+                                 endGame: !peer.snubbed)
         if allowed < room || downloadLimit.isLimited || sessionDownloadLimit.isLimited {
             let unused = (allowed - blocks.count) * Int(BlockRequest.standardLength)
             downloadLimit.giveBack(unused)
@@ -377,6 +383,7 @@ public final class Torrent: @unchecked Sendable {
 
     private func blockArrived(_ request: BlockRequest, _ block: ByteBuffer, from peer: Peer) {
         let wasOutstanding = peer.outstanding.removeValue(forKey: request) != nil
+        peer.snubbed = false
         peer.download.add(block.readableBytes)
         downloaded.add(block.readableBytes)
         guard let complete = picker.blockReceived(request) else {
@@ -396,6 +403,12 @@ public final class Torrent: @unchecked Sendable {
             blockBuffers[piece] = buffer
         }
         requestMore(peer)
+    }
+
+    /// Who a ban applies to: the host, so a new peer ID does not evade it; on loopback, where
+    /// every peer shares one host, the host and peer ID.
+    private static func banKey(_ address: PeerAddress, _ peerID: [UInt8]) -> String {
+        address.isLoopback ? address.host + "|" + Hex.encode(peerID) : address.host
     }
 
     /// A piece-sized buffer, reused from earlier pieces when possible: fresh memory costs a
@@ -478,7 +491,7 @@ public final class Torrent: @unchecked Sendable {
             peer.hashFailures += 1
             // A sole contributor is certainly guilty; otherwise give the benefit of the doubt once more.
             if peer.hashFailures >= Self.maxHashFailures || suspects.count == 1 && peer.hashFailures >= 1 {
-                banned.insert(peer.address.host + "|" + Hex.encode(peer.peerID))
+                banned.insert(Self.banKey(peer.address, peer.peerID))
                 logger.warning("banning peer for corrupt data", metadata: ["peer": "\(peer.address)"])
                 peer.channel.close(promise: nil)
             }
@@ -494,31 +507,36 @@ public final class Torrent: @unchecked Sendable {
             Int(request.begin) + Int(request.length) <= storage.layout.size(ofPiece: piece)
         else { throw WireError(.invalidMessage, "request outside piece \(request.index)") }
         let allowed = !peer.amChoking || peer.allowedFast.contains(request.index)
-        guard allowed, picker.have[piece], peer.serving.count < Self.maxServing else {
+        guard allowed, picker.have[piece], peer.servingCount < Self.maxServing else {
             if peer.supportsFast { peer.send(.reject(request)) }
             return
         }
-        guard peer.serving.insert(request).inserted else { return }
-        uploadQueue.append((peer, request))
+        guard !peer.queuedLive.contains(request), peer.inFlight[request] == nil else { return }
+        peer.queued.append(request)
+        peer.queuedLive.insert(request)
         pumpUploads()
     }
 
-    /// Starts disk reads for queued requests as far as the upload limits allow; the rest
-    /// wait for the throttle timer.
+    /// Starts disk reads for queued requests, one peer at a time in turn, as far as the
+    /// upload limits allow; the rest wait for the throttle timer.
     private func pumpUploads() {
-        while let (peer, request) = uploadQueue.first {
-            guard peer.serving.contains(request), peers[ObjectIdentifier(peer)] != nil else {
-                uploadQueue.removeFirst()
-                continue
+        var progress = true
+        while progress {
+            progress = false
+            for peer in peers.values where !peer.queuedLive.isEmpty {
+                guard let request = peer.queued.dropFirst(peer.queuedHead).first(where: { peer.queuedLive.contains($0) })
+                else { continue }
+                let size = Int(request.length)
+                guard uploadLimit.take(size) else { return }
+                guard sessionUploadLimit.take(size) else {
+                    uploadLimit.giveBack(size)
+                    return
+                }
+                _ = peer.popQueued()
+                peer.inFlight[request] = false
+                read(request, for: peer)
+                progress = true
             }
-            let size = Int(request.length)
-            guard uploadLimit.take(size) else { return }
-            guard sessionUploadLimit.take(size) else {
-                uploadLimit.giveBack(size)
-                return
-            }
-            uploadQueue.removeFirst()
-            read(request, for: peer)
         }
     }
 
@@ -576,7 +594,10 @@ public final class Torrent: @unchecked Sendable {
     }
 
     private func deliver(_ data: ByteBuffer, _ request: BlockRequest, to peer: Peer) {
-        guard peer.serving.remove(request) != nil, peers[ObjectIdentifier(peer)] != nil else { return }
+        guard peer.inFlight.removeValue(forKey: request) == false, peers[ObjectIdentifier(peer)] != nil else {
+            pumpUploads()
+            return
+        }
         peer.upload.add(data.readableBytes)
         uploaded.add(data.readableBytes)
         peer.send(.piece(index: request.index, begin: request.begin, block: data), flush: false)
@@ -584,7 +605,7 @@ public final class Torrent: @unchecked Sendable {
     }
 
     private func fail(_ request: BlockRequest, for peer: Peer) {
-        guard peer.serving.remove(request) != nil, peers[ObjectIdentifier(peer)] != nil else { return }
+        guard peer.inFlight.removeValue(forKey: request) == false, peers[ObjectIdentifier(peer)] != nil else { return }
         if peer.supportsFast { peer.send(.reject(request)) }
     }
 
@@ -658,11 +679,13 @@ public final class Torrent: @unchecked Sendable {
         for peer in peers.values {
             peer.download.tick()
             peer.upload.tick()
-            // Requests unanswered too long go back to the picker (the peer is snubbing us).
-            let expired = peer.outstanding.filter { now - $0.value > Self.requestTimeout }.map(\.key)
-            for request in expired {
-                peer.outstanding[request] = nil
-                picker.requestDropped(request)
+            // A request unanswered too long means the peer is snubbing us: everything it
+            // holds goes back to the picker, and it gets one request at a time from now on.
+            if peer.outstanding.values.contains(where: { now - $0 > Self.requestTimeout }) {
+                peer.snubbed = true
+                for request in peer.outstanding.keys { picker.requestDropped(request) }
+                peer.outstanding.removeAll()
+                requestFromAll()
             }
             if now - peer.lastReceived > .minutes(3) { peer.channel.close(promise: nil) }
             if now - peer.lastSent > .seconds(90) { peer.send(.keepAlive) }
@@ -680,6 +703,11 @@ public final class Torrent: @unchecked Sendable {
             self.persistentPeers.insert(address)
             self.dial(address)
         }
+    }
+
+    /// Dials once (a peer from a tracker or the DHT), within the peer limit.
+    func dialOnce(_ address: PeerAddress) {
+        eventLoop.execute { self.dial(address) }
     }
 
     private func dial(_ address: PeerAddress) {
@@ -711,7 +739,7 @@ public final class Torrent: @unchecked Sendable {
             if unchoke == peer.amChoking {
                 peer.amChoking = !unchoke
                 peer.send(unchoke ? .unchoke : .choke)
-                if !unchoke { peer.serving.removeAll() }
+                if !unchoke { peer.dropServing() }
             }
         }
     }

@@ -41,6 +41,8 @@ public final class SwarmSession: @unchecked Sendable {
         public var downloadLimit: Int?
         /// Most peer connections over all torrents, incoming and outgoing.
         public var maxConnections = 500
+        /// How long a block request may go unanswered before the peer counts as snubbing us.
+        public var requestTimeout: TimeAmount = .seconds(20)
 
         public init(listen: PeerAddress? = PeerAddress(host: "0.0.0.0", port: 6881), loopbackOnly: Bool = false,
                     stateDirectory: String? = nil, maxPeersPerTorrent: Int = 50, connectTimeout: TimeAmount = .seconds(5),
@@ -138,6 +140,7 @@ public final class SwarmSession: @unchecked Sendable {
                               peerID: peerID, listenPort: listenAddress?.port ?? 0, resumePath: resumePath,
                               logger: logger)
         torrent.maxPeers = configuration.maxPeersPerTorrent
+        torrent.requestTimeout = configuration.requestTimeout
         torrent.sessionUploadLimit = uploadThrottle
         torrent.sessionDownloadLimit = downloadThrottle
         let loop = eventLoop

@@ -21,9 +21,11 @@ import Testing
         return try Metainfo(bytes: TorrentCreator.create(from: dir.path + "/seed/show", options: options))
     }
 
-    static func session(_ dir: TemporaryDirectory, state: String? = nil) -> SwarmSession {
-        SwarmSession(configuration: .init(listen: PeerAddress("127.0.0.1:0"), loopbackOnly: true,
-                                          stateDirectory: state.map { dir.path + "/" + $0 }))
+    static func session(_ dir: TemporaryDirectory, state: String? = nil, requestTimeout: TimeAmount = .seconds(20)) -> SwarmSession {
+        var configuration = SwarmSession.Configuration(listen: PeerAddress("127.0.0.1:0"), loopbackOnly: true,
+                                                       stateDirectory: state.map { dir.path + "/" + $0 })
+        configuration.requestTimeout = requestTimeout
+        return SwarmSession(configuration: configuration)
     }
 
     static func sameFiles(_ a: String, _ b: String, _ metainfo: Metainfo) -> Bool {
@@ -147,6 +149,16 @@ import Testing
         #expect(Self.sameFiles(dir.path + "/seed", dir.path + "/out", metainfo))
     }
 
+    @Test func loopbackGuardAcceptsOnlyLoopbackLiterals() {
+        #expect(PeerAddress("127.0.0.1:1")!.isLoopback)
+        #expect(PeerAddress("127.9.9.9:1")!.isLoopback)
+        #expect(PeerAddress("[::1]:1")!.isLoopback)
+        #expect(PeerAddress("localhost:1")!.isLoopback)  // mapped to 127.0.0.1 when parsed
+        #expect(!PeerAddress("127.evil.example.com:1")!.isLoopback)
+        #expect(!PeerAddress("10.0.0.1:1")!.isLoopback)
+        #expect(!PeerAddress("[::2]:1")!.isLoopback)
+    }
+
     @Test func loopbackGuardRefusesOtherAddresses() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -168,5 +180,54 @@ import Testing
             #expect(error.reason.contains("v2-only transfer not supported yet"))
         }
         await session.shutdown()
+    }
+
+    /// More files than the storage keeps open at once (128): descriptors are closed and
+    /// reopened under load, and every file still arrives intact.
+    @Test func manyFilesTransferIntact() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        for i in 0..<300 {
+            try dir.write("seed/many/d\(i % 7)/f\(i).bin", TemporaryDirectory.bytes(count: 5_000 + i * 37, seed: UInt64(i + 1)))
+        }
+        var options = TorrentCreator.Options()
+        options.pieceLength = 16384
+        let metainfo = try Metainfo(bytes: TorrentCreator.create(from: dir.path + "/seed/many", options: options))
+        let seeder = Self.session(dir)
+        let leecher = Self.session(dir)
+        try await seeder.start()
+        try await leecher.start()
+        _ = try await seeder.add(metainfo: metainfo, savePath: dir.path + "/seed")
+        let leech = try await leecher.add(metainfo: metainfo, savePath: dir.path + "/out")
+        leecher.connect(to: try #require(seeder.listenAddress), torrent: leech)
+        #expect(try await Self.complete(leech, within: 60))
+        #expect(try await leech.status().hashFailures == 0)
+        await leecher.shutdown()
+        await seeder.shutdown()
+        #expect(Self.sameFiles(dir.path + "/seed", dir.path + "/out", metainfo))
+    }
+
+    /// Peers that unchoke and then never answer must not hold blocks hostage: their
+    /// requests time out, they are snubbed, and the honest seed finishes the download.
+    @Test func silentPeersDoNotStallTheDownload() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let metainfo = try Self.makeContent(dir, version: .v1)
+        var silent: [CorruptSeed] = []
+        for _ in 0..<3 { silent.append(try await CorruptSeed.start(metainfo: metainfo, silent: true)) }
+        let leecher = Self.session(dir, requestTimeout: .seconds(1))
+        try await leecher.start()
+        let leech = try await leecher.add(metainfo: metainfo, savePath: dir.path + "/out")
+        for peer in silent { leecher.connect(to: peer.address, torrent: leech) }
+        try await Task.sleep(for: .milliseconds(500))
+        let seeder = Self.session(dir)
+        try await seeder.start()
+        _ = try await seeder.add(metainfo: metainfo, savePath: dir.path + "/seed")
+        leecher.connect(to: try #require(seeder.listenAddress), torrent: leech)
+        #expect(try await Self.complete(leech, within: 30))
+        await leecher.shutdown()
+        await seeder.shutdown()
+        for peer in silent { try await peer.stop() }
+        #expect(Self.sameFiles(dir.path + "/seed", dir.path + "/out", metainfo))
     }
 }

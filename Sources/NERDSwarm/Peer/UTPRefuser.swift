@@ -3,10 +3,11 @@ import NIOPosix
 
 /// Answers uTP connection attempts (BEP 29 `ST_SYN`) on the listen port with `ST_RESET`.
 ///
-/// NERD speaks BitTorrent over TCP only. libtorrent dials uTP first; without an answer it
-/// waits for a timeout before falling back to TCP, and on loopback may never fall back. A
-/// reset makes it switch to TCP at once. Replies are capped per second, so the port cannot
-/// be used to reflect traffic.
+/// NERD speaks BitTorrent over TCP only. libtorrent dials uTP first; without an answer the
+/// attempt only ends at a timeout. A reset ends it at once, so a client that falls back to
+/// TCP does so quickly (libtorrent then tries encrypted TCP, which NERD closes, then plain
+/// TCP). Peers NERD is told about (`--peer`) are dialled by NERD itself, which always works.
+/// Replies are capped per second, so the port cannot be used to reflect traffic.
 final class UTPRefuser: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     typealias OutboundOut = AddressedEnvelope<ByteBuffer>

@@ -68,7 +68,7 @@ public final class Torrent: @unchecked Sendable {
     private static let maxPendingPieces = 32
     /// Most requests a peer may have us read at once.
     private static let maxServing = 500
-    private static let requestTimeout = TimeAmount.seconds(20)
+    var requestTimeout = TimeAmount.seconds(20)
     /// Disconnect a peer after this many corrupt pieces.
     private static let maxHashFailures = 2
     var maxPeers = 50
@@ -681,7 +681,7 @@ public final class Torrent: @unchecked Sendable {
             peer.upload.tick()
             // A request unanswered too long means the peer is snubbing us: everything it
             // holds goes back to the picker, and it gets one request at a time from now on.
-            if peer.outstanding.values.contains(where: { now - $0 > Self.requestTimeout }) {
+            if peer.outstanding.values.contains(where: { now - $0 > self.requestTimeout }) {
                 peer.snubbed = true
                 for request in peer.outstanding.keys { picker.requestDropped(request) }
                 peer.outstanding.removeAll()

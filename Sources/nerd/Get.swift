@@ -14,21 +14,6 @@ struct Get: AsyncParsableCommand {
     @Option(help: "The folder to download into; the content lands in <out>/<name>.")
     var out: String
 
-    @Option(name: .customLong("peer"), help: "A peer to download from, HOST:PORT; repeatable.")
-    var peers: [String] = []
-
-    @Option(help: "Address to accept peers on (default 0.0.0.0:6881; port 0 picks one).")
-    var listen: String = "0.0.0.0:6881"
-
-    @Option(help: "Folder for resume data (default: the user's data folder).")
-    var stateDir: String?
-
-    @Option(name: .customLong("upload-limit"), help: "Upload limit in bytes per second (default: none).")
-    var uploadLimit: Int?
-
-    @Option(name: .customLong("download-limit"), help: "Download limit in bytes per second (default: none).")
-    var downloadLimit: Int?
-
     @Option(help: "Download only these files: indices as listed by `nerd info`, e.g. 0,2,5-7.")
     var only: String?
 
@@ -38,26 +23,22 @@ struct Get: AsyncParsableCommand {
     @Flag(help: "Keep seeding after the download completes, until interrupted.")
     var seedAfter = false
 
+    @OptionGroup var peerOptions: PeerOptions
+
     @Flag(help: "Print one JSON object when done instead of progress.")
     var json = false
-
-    func validate() throws {
-        _ = try parsePeers(peers)
-        guard PeerAddress(listen) != nil else { throw ValidationError("--listen must be HOST:PORT, got \(listen)") }
-    }
 
     func run() async throws {
         let metainfo = try loadMetainfo(torrent)
         try requireTransferable(metainfo)
-        let session = try makeSession(listen: listen, stateDir: stateDir)
+        let session = try peerOptions.makeSession()
         let started = Date()
         do {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             try await session.start()
             let handle = try await session.add(metainfo: metainfo, savePath: out)
-            handle.setRateLimits(upload: uploadLimit, download: downloadLimit)
+            try peerOptions.attach(handle, in: session)
             if let only { handle.selectFiles(try Self.fileIndices(only, count: metainfo.files.count)) }
-            for peer in try parsePeers(peers) { session.connect(to: peer, torrent: handle) }
 
             let progress = !json && isatty(STDERR_FILENO) == 1 ? TransferProgress() : nil
             let interrupted = Interruption.watch()
@@ -89,7 +70,7 @@ struct Get: AsyncParsableCommand {
             }
             flushStandardOutput()
             if outcome && seedAfter {
-                if !json { print("seeding on \(session.listenAddress?.description ?? listen) — Ctrl-C to stop") }
+                if !json { print("seeding on \(session.listenAddress?.description ?? peerOptions.listen) — Ctrl-C to stop") }
                 let deadline = timeout.map { Date().addingTimeInterval($0) }
             while !interrupted.happened, deadline.map({ Date() < $0 }) ?? true { try await Task.sleep(for: .milliseconds(100)) }
             }

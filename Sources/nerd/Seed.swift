@@ -14,28 +14,10 @@ struct Seed: AsyncParsableCommand {
     @Option(help: "The folder that holds the content as <name>.")
     var data: String
 
-    @Option(help: "Address to accept peers on (default 0.0.0.0:6881; port 0 picks one).")
-    var listen: String = "0.0.0.0:6881"
-
-    @Option(name: .customLong("peer"), help: "A peer to dial as well, HOST:PORT; repeatable.")
-    var peers: [String] = []
-
-    @Option(help: "Folder for resume data (default: the user's data folder).")
-    var stateDir: String?
-
-    @Option(name: .customLong("upload-limit"), help: "Upload limit in bytes per second (default: none).")
-    var uploadLimit: Int?
-
-    @Option(name: .customLong("download-limit"), help: "Download limit in bytes per second (default: none).")
-    var downloadLimit: Int?
+    @OptionGroup var peerOptions: PeerOptions
 
     @Flag(help: "Print one JSON line once serving: {\"ready\": true, \"listen\": \"HOST:PORT\"}.")
     var json = false
-
-    func validate() throws {
-        _ = try parsePeers(peers)
-        guard PeerAddress(listen) != nil else { throw ValidationError("--listen must be HOST:PORT, got \(listen)") }
-    }
 
     func run() async throws {
         let metainfo = try loadMetainfo(torrent)
@@ -44,24 +26,23 @@ struct Seed: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: content) else {
             throw failure(SwarmError(.dataMismatch, "\(content) does not exist (--data names the folder that holds \(metainfo.name))"))
         }
-        let session = try makeSession(listen: listen, stateDir: stateDir)
+        let session = try peerOptions.makeSession()
         do {
             try await session.start()
             let handle = try await session.add(metainfo: metainfo, savePath: data)
-            handle.setRateLimits(upload: uploadLimit, download: downloadLimit)
+            try peerOptions.attach(handle, in: session)
             let status = try await handle.status()
             guard status.isComplete else {
                 throw SwarmError(.dataMismatch, "\(data)/\(metainfo.name) does not match the torrent "
                     + "(\(status.piecesHave) of \(status.pieceCount) pieces verified)")
             }
-            let address = session.listenAddress?.description ?? listen
+            let address = session.listenAddress?.description ?? peerOptions.listen
             if json {
                 print(#"{"ready": true, "listen": "\#(address)"}"#)
             } else {
                 print("seeding \(metainfo.name) on \(address) — Ctrl-C to stop")
             }
             flushStandardOutput()
-            for peer in try parsePeers(peers) { session.connect(to: peer, torrent: handle) }
             await Signals.interrupted()
             let final = try await handle.status()
             if !json { print("stopped; uploaded \(ByteCount.format(final.uploadedThisRun))") }

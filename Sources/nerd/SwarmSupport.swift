@@ -29,17 +29,19 @@ func parsePeers(_ texts: [String]) throws -> [PeerAddress] {
     }
 }
 
-func makeSession(listen: String?, stateDir: String?) throws -> SwarmSession {
-    var listenAddress: PeerAddress?
-    if let listen {
-        guard var parsed = PeerAddress(listen) else { throw ValidationError("--listen must be HOST:PORT, got \(listen)") }
-        // Under the loopback-only guard, "all interfaces" means loopback.
-        if Environment.value("NERD_LOOPBACK_ONLY") == "1", parsed.host == "0.0.0.0" || parsed.host == "::" {
-            parsed.host = "127.0.0.1"
+enum NERDCLI {
+    static func makeSession(listen: String?, stateDir: String?) throws -> SwarmSession {
+        var listenAddress: PeerAddress?
+        if let listen {
+            guard var parsed = PeerAddress(listen) else { throw ValidationError("--listen must be HOST:PORT, got \(listen)") }
+            // Under the loopback-only guard, "all interfaces" means loopback.
+            if Environment.value("NERD_LOOPBACK_ONLY") == "1", parsed.host == "0.0.0.0" || parsed.host == "::" {
+                parsed.host = "127.0.0.1"
+            }
+            listenAddress = parsed
         }
-        listenAddress = parsed
+        return SwarmSession(configuration: .init(listen: listenAddress, stateDirectory: stateDir ?? defaultStateDirectory()))
     }
-    return SwarmSession(configuration: .init(listen: listenAddress, stateDirectory: stateDir ?? defaultStateDirectory()))
 }
 
 /// `$XDG_DATA_HOME/nerd/state`, else `~/.local/share/nerd/state`.

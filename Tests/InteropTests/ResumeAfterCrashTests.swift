@@ -5,10 +5,7 @@ import Testing
 /// `kill -9` the downloader mid-way and run it again: it completes, and fetches no more than
 /// what was missing plus the pieces that were in flight.
 @Suite struct ResumeAfterCrashTests {
-    func json(_ text: String) -> [String: Any] {
-        let line = text.split(separator: "\n").last(where: { $0.hasPrefix("{") }).map(String.init) ?? "{}"
-        return (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]) ?? [:]
-    }
+    func json(_ text: String) -> [String: Any] { JSONOutput.lastObject(in: text) }
 
     @Test func killedDownloadResumes() throws {
         guard Prerequisite.check(NerdCommand.isBuilt, "the nerd executable at \(NerdCommand.path)") else { return }

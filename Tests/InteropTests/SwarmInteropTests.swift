@@ -13,10 +13,7 @@ import Testing
             && Prerequisite.check(NerdCommand.isBuilt, "the nerd executable at \(NerdCommand.path)")
     }
 
-    func json(_ text: String) -> [String: Any] {
-        let line = text.split(separator: "\n").last(where: { $0.hasPrefix("{") }).map(String.init) ?? "{}"
-        return (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]) ?? [:]
-    }
+    func json(_ text: String) -> [String: Any] { JSONOutput.lastObject(in: text) }
 
     func same(_ a: String, _ b: String) -> Bool { FileManager.default.contentsEqual(atPath: a, andPath: b) }
 

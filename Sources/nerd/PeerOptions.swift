@@ -1,0 +1,34 @@
+import ArgumentParser
+import NERDSwarm
+
+/// The options `nerd get` and `nerd seed` share: where to listen, whom to dial, where resume
+/// data lives, and rate limits.
+struct PeerOptions: ParsableArguments {
+    @Option(help: "Address to accept peers on (default 0.0.0.0:6881; port 0 picks one).")
+    var listen: String = "0.0.0.0:6881"
+
+    @Option(name: .customLong("peer"), help: "A peer to dial, HOST:PORT; repeatable. Re-dialled while not connected.")
+    var peers: [String] = []
+
+    @Option(help: "Folder for resume data (default: the user's data folder).")
+    var stateDir: String?
+
+    @Option(name: .customLong("upload-limit"), help: "Upload limit in bytes per second (default: none).")
+    var uploadLimit: Int?
+
+    @Option(name: .customLong("download-limit"), help: "Download limit in bytes per second (default: none).")
+    var downloadLimit: Int?
+
+    func validate() throws {
+        _ = try parsePeers(peers)
+        guard PeerAddress(listen) != nil else { throw ValidationError("--listen must be HOST:PORT, got \(listen)") }
+    }
+
+    func makeSession() throws -> SwarmSession { try NERDCLI.makeSession(listen: listen, stateDir: stateDir) }
+
+    /// Applies the limits to a torrent and dials the given peers.
+    func attach(_ torrent: Torrent, in session: SwarmSession) throws {
+        torrent.setRateLimits(upload: uploadLimit, download: downloadLimit)
+        for peer in try parsePeers(peers) { session.connect(to: peer, torrent: torrent) }
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import NERDSwarm
+import NERDTestSupport
+import NERDWire
+import Testing
+
+/// A live connection that breaks the protocol is dropped; the node keeps serving others.
+@Suite(.serialized) struct MalformedPeerTests {
+    /// Connects over TCP, sends `bytes`, and returns whether the other side closed within 5 s.
+    func sendAndAwaitClose(_ bytes: [UInt8], to address: PeerAddress) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = UInt16(address.port).bigEndian
+        addr.sin_addr.s_addr = inet_addr(address.host)
+        let connected = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { return false }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n == 0 { return true }  // orderly close by the node
+            if n < 0 { return errno == ECONNRESET }
+        }
+    }
+
+    @Test func protocolViolationsDisconnectOnlyTheOffender() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let metainfo = try SwarmTransferTests.makeContent(dir, version: .v1)
+        let seeder = SwarmTransferTests.session(dir)
+        try await seeder.start()
+        _ = try await seeder.add(metainfo: metainfo, savePath: dir.path + "/seed")
+        let address = try #require(seeder.listenAddress)
+        let handshake = Handshake(infoHash: metainfo.infoHashes.wireBytes, peerID: Array("-XX0001-badbadbadbad".utf8)).bytes
+        let attacks: [[UInt8]] = [
+            handshake + [0xFF, 0xFF, 0xFF, 0xFF],  // a 4 GiB message
+            handshake + [0, 0, 0, 2, 0, 1],  // choke with a payload
+            handshake + [0, 0, 0, 13, 6, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0, 0, 0, 0x40, 0],  // request for a piece that does not exist
+            Array("GET / HTTP/1.1\r\n\r\n".utf8),  // not BitTorrent at all
+            Handshake(infoHash: [UInt8](repeating: 7, count: 20), peerID: Array("-XX0001-otherotherot".utf8)).bytes,  // unknown torrent
+        ]
+        for attack in attacks {
+            #expect(sendAndAwaitClose(attack, to: address), "\(attack.prefix(24))")
+        }
+        // Still serving: an honest peer downloads everything.
+        let leecher = SwarmTransferTests.session(dir)
+        try await leecher.start()
+        let leech = try await leecher.add(metainfo: metainfo, savePath: dir.path + "/out")
+        leecher.connect(to: address, torrent: leech)
+        #expect(try await SwarmTransferTests.complete(leech, within: 30))
+        await leecher.shutdown()
+        await seeder.shutdown()
+        #expect(SwarmTransferTests.sameFiles(dir.path + "/seed", dir.path + "/out", metainfo))
+    }
+}

@@ -66,6 +66,7 @@ public final class SwarmSession: @unchecked Sendable {
     private var torrents: [[UInt8]: Torrent] = [:]
     /// Peer connections open or being set up (on the event loop).
     private var openConnections = 0
+    private let extensions = NIOLockedValueBox(ExtensionTable())
     private let uploadThrottle: Throttle
     private let downloadThrottle: Throttle
     private let sockets = NIOLockedValueBox<(listen: Channel?, utp: Channel?, address: PeerAddress?)>((nil, nil, nil))
@@ -140,6 +141,7 @@ public final class SwarmSession: @unchecked Sendable {
                               peerID: peerID, listenPort: listenAddress?.port ?? 0, resumePath: resumePath,
                               logger: logger)
         torrent.maxPeers = configuration.maxPeersPerTorrent
+        torrent.extensions = extensions.withLockedValue { $0 }
         torrent.requestTimeout = configuration.requestTimeout
         torrent.sessionUploadLimit = uploadThrottle
         torrent.sessionDownloadLimit = downloadThrottle
@@ -161,6 +163,11 @@ public final class SwarmSession: @unchecked Sendable {
             throw error
         }
         return torrent
+    }
+
+    /// Adds a BEP 10 extension for torrents added from now on; a name registers once.
+    public func register(_ peerExtension: any PeerExtension) {
+        extensions.withLockedValue { $0.add(peerExtension) }
     }
 
     /// Stops a torrent (saving resume data) and forgets it; its files stay on disk.

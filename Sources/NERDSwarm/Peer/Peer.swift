@@ -12,6 +12,8 @@ final class Peer: @unchecked Sendable {
     var peerID: [UInt8]
     var reserved: Handshake.Reserved
     var client: String?
+    /// The peer's extension name → the ID it wants to receive that extension under (BEP 10).
+    var extensionIDs: [String: UInt8] = [:]
     var bitfield: Bitfield
     /// Set once a bitfield, have-all or have-none arrived (BEP 6 requires one first).
     var sentAvailability = false

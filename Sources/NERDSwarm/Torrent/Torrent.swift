@@ -55,6 +55,8 @@ public final class Torrent: @unchecked Sendable {
     private var resumeDirty = false
     private var error: String?
     private var timer: RepeatedTask?
+    /// BEP 10 extensions registered with the session.
+    var extensions = ExtensionTable()
     private var lastResumeSave: EventLoopFuture<Void>?
     /// Payload counts of peers that have disconnected, by address, for the run's report.
     private var pastPeers: [String: TorrentStatus.PeerStatus] = [:]
@@ -214,7 +216,7 @@ public final class Torrent: @unchecked Sendable {
         eventSink.yield(.peerConnected(address: peer.address.description))
         logger.debug("peer connected", metadata: ["peer": "\(peer.address)", "outgoing": "\(peer.isOutgoing)"])
         if peer.supportsExtensions {
-            let handshake = ExtensionHandshake(messageIDs: [:], client: "NERD 0.1", listenPort: listenPort > 0 ? UInt16(listenPort) : nil,
+            let handshake = ExtensionHandshake(messageIDs: extensions.messageIDs, client: "NERD 0.1", listenPort: listenPort > 0 ? UInt16(listenPort) : nil,
                                                requestQueueLength: Self.maxServing)
             peer.send(.extended(id: 0, payload: ByteBuffer(bytes: handshake.payload)), flush: false)
         }
@@ -316,6 +318,21 @@ public final class Torrent: @unchecked Sendable {
                 let handshake = try ExtensionHandshake(payload: Array(payload.readableBytesView))
                 peer.client = handshake.client
                 if let reqq = handshake.requestQueueLength { peer.maxRequests = max(1, min(reqq, 2000)) }
+                let known = peer.extensionIDs
+                peer.extensionIDs = handshake.messageIDs.filter { $0.value != 0 }
+                for ext in extensions.extensions {
+                    if let remote = peer.extensionIDs[ext.name], known[ext.name] == nil {
+                        ext.peerConnected(ExtensionPeer(address: peer.address, infoHash: infoHash, channel: peer.channel,
+                                                        remoteID: remote))
+                    }
+                }
+            } else if let ext = extensions.byLocalID(id) {
+                // A peer may only use an extension it announced (BEP 10).
+                guard let remote = peer.extensionIDs[ext.name] else {
+                    throw WireError(.invalidMessage, "extension message \(id) before its handshake")
+                }
+                ext.received(payload, from: ExtensionPeer(address: peer.address, infoHash: infoHash, channel: peer.channel,
+                                                          remoteID: remote))
             }
         }
     }

@@ -110,3 +110,17 @@ import Testing
         #expect(count >= 7)
     }
 }
+
+@Suite struct AllowedFastSetTests {
+    /// The examples in BEP 6.
+    @Test func bep6Vectors() {
+        let infoHash = [UInt8](repeating: 0xAA, count: 20)
+        let ip: [UInt8] = [80, 4, 4, 200]
+        #expect(AllowedFastSet.compute(ipv4: ip, infoHash: infoHash, pieceCount: 1313, count: 7)
+            == [1059, 431, 808, 1217, 287, 376, 1188])
+        #expect(AllowedFastSet.compute(ipv4: ip, infoHash: infoHash, pieceCount: 1313, count: 9)
+            == [1059, 431, 808, 1217, 287, 376, 1188, 353, 508])
+        #expect(AllowedFastSet.compute(ipv4: [1, 2, 3], infoHash: infoHash, pieceCount: 10).isEmpty)
+        #expect(AllowedFastSet.compute(ipv4: ip, infoHash: infoHash, pieceCount: 3, count: 10).sorted() == [0, 1, 2])
+    }
+}

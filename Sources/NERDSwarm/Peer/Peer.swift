@@ -72,8 +72,10 @@ final class Peer: @unchecked Sendable {
         queuedLive.removeAll(keepingCapacity: true)
         for key in inFlight.keys { inFlight[key] = true }
     }
-    /// Pieces the peer may request while choked (BEP 6).
+    /// Pieces the peer lets us request while it chokes us (BEP 6).
     var allowedFast: Set<UInt32> = []
+    /// Pieces we let the peer request while we choke it (BEP 6).
+    var offeredFast: Set<UInt32> = []
     /// Outstanding requests the peer accepts (`reqq`, BEP 10).
     var maxRequests = 250
     var download = RateMeter()

@@ -228,6 +228,14 @@ public final class Torrent: @unchecked Sendable {
         } else if !have.isEmpty || !peer.supportsFast {
             peer.send(.bitfield(ByteBuffer(bytes: have.bytes)), flush: false)
         }
+        // BEP 6: a few pieces the peer may fetch while still choked, to get it started.
+        if peer.supportsFast, let ip = Self.ipv4Bytes(peer.address.host) {
+            for index in AllowedFastSet.compute(ipv4: ip, infoHash: infoHash, pieceCount: metainfo.pieceCount)
+            where picker.have[index] {
+                peer.offeredFast.insert(UInt32(index))
+                peer.send(.allowedFast(UInt32(index)), flush: false)
+            }
+        }
         peer.channel.flush()
         if !picker.isComplete, peers.count <= choker.slots { rechoke() }
     }
@@ -310,7 +318,12 @@ public final class Torrent: @unchecked Sendable {
             guard peer.supportsFast else { throw WireError(.invalidMessage, "reject without the fast extension") }
             if peer.outstanding.removeValue(forKey: request) != nil { picker.requestDropped(request) }
         case .allowedFast(let index):
-            if Int(index) < metainfo.pieceCount { peer.allowedFast.insert(index) }
+            guard peer.supportsFast else { throw WireError(.invalidMessage, "allowed fast without the fast extension") }
+            // A handful is the norm (k = 10); more is ignored rather than stored.
+            if Int(index) < metainfo.pieceCount, peer.allowedFast.count < 64 {
+                peer.allowedFast.insert(index)
+                if peer.peerChoking { requestMore(peer) }
+            }
         case .suggest, .port:
             break
         case .extended(let id, let payload):
@@ -358,7 +371,15 @@ public final class Torrent: @unchecked Sendable {
     // MARK: Downloading
 
     private func requestMore(_ peer: Peer) {
-        guard peer.amInterested, !peer.peerChoking, state == .downloading else { return }
+        guard peer.amInterested, state == .downloading else { return }
+        // Choked, a fast-extension peer still serves its allowed fast pieces (BEP 6).
+        var source = peer.bitfield
+        if peer.peerChoking {
+            guard peer.supportsFast, !peer.allowedFast.isEmpty else { return }
+            source = Bitfield(count: metainfo.pieceCount)
+            for index in peer.allowedFast where peer.bitfield[Int(index)] { source[Int(index)] = true }
+            guard !source.isEmpty else { return }
+        }
         let target = peer.requestTarget
         let room = target - peer.outstanding.count
         // Refill in batches, not after every block: picking has a cost per call.
@@ -378,7 +399,7 @@ public final class Torrent: @unchecked Sendable {
             }
             guard allowed > 0 else { return }
         }
-        let blocks = picker.pick(from: peer.bitfield, count: allowed, exclude: peer.outstanding, startNewPieces: startNew,
+        let blocks = picker.pick(from: source, count: allowed, exclude: peer.outstanding, startNewPieces: startNew,
                                  endGame: !peer.snubbed)
         if allowed < room || downloadLimit.isLimited || sessionDownloadLimit.isLimited {
             let unused = (allowed - blocks.count) * Int(BlockRequest.standardLength)
@@ -420,6 +441,12 @@ public final class Torrent: @unchecked Sendable {
             blockBuffers[piece] = buffer
         }
         requestMore(peer)
+    }
+
+    /// The 4 bytes of an IPv4 literal, for BEP 6.
+    static func ipv4Bytes(_ host: String) -> [UInt8]? {
+        let parts = host.split(separator: ".").compactMap { UInt8($0) }
+        return parts.count == 4 && host.split(separator: ".").count == 4 ? parts : nil
     }
 
     /// Who a ban applies to: the host, so a new peer ID does not evade it; on loopback, where
@@ -523,7 +550,7 @@ public final class Torrent: @unchecked Sendable {
         guard piece < metainfo.pieceCount, request.length > 0, request.length <= 128 * 1024,
             Int(request.begin) + Int(request.length) <= storage.layout.size(ofPiece: piece)
         else { throw WireError(.invalidMessage, "request outside piece \(request.index)") }
-        let allowed = !peer.amChoking || peer.allowedFast.contains(request.index)
+        let allowed = !peer.amChoking || peer.offeredFast.contains(request.index)
         guard allowed, picker.have[piece], peer.servingCount < Self.maxServing else {
             if peer.supportsFast { peer.send(.reject(request)) }
             return

@@ -11,6 +11,7 @@ struct Nerd: AsyncParsableCommand {
 
     static func main() async {
         LogSetup.bootstrap()
+        MemoryTuning.apply()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

@@ -107,7 +107,7 @@ final class Peer: @unchecked Sendable {
     var requestTarget: Int {
         if snubbed { return 1 }
         let blocks = Int(download.rate * 2 / Double(BlockRequest.standardLength))
-        return max(16, min(maxRequests, blocks))
+        return max(64, min(maxRequests, blocks))
     }
 
     func send(_ message: PeerMessage, flush: Bool = true) {

@@ -22,7 +22,12 @@ enum ContentScanner {
         guard stat(root, &st) == 0 else {
             throw WireError(.invalidContent, "cannot read \(root): \(String(cString: strerror(errno)))")
         }
-        let trimmed = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
+        var trimmed = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
+        // "." or ".." name no folder; take the real name, as mktorrent does.
+        if let last = trimmed.split(separator: "/").last, last == "." || last == "..", let real = realpath(trimmed, nil) {
+            trimmed = String(cString: real)
+            free(real)
+        }
         let name = trimmed.split(separator: "/").last.map(String.init) ?? trimmed
         guard name != "." && name != ".." && !name.isEmpty else {
             throw WireError(.invalidContent, "cannot take a torrent name from \(root); name the folder itself")

@@ -85,9 +85,12 @@ public struct Metainfo: Sendable {
         return pieceHashes[index * 20..<index * 20 + 20]
     }
 
-    /// Size in bytes of piece `index`: `pieceLength`, except a shorter last piece.
+    /// Size in bytes of piece `index` in the v1 piece space (v1 and hybrid torrents):
+    /// `pieceLength`, except a shorter last piece; 0 outside the torrent. v2-only torrents
+    /// align every file to a piece, so their pieces are sized per file instead.
     public func size(ofPiece index: Int) -> Int {
+        guard index >= 0, index < pieceCount else { return 0 }
         let start = Int64(index) * Int64(pieceLength)
-        return Int(min(Int64(pieceLength), totalSize - start))
+        return Int(max(0, min(Int64(pieceLength), totalSize - start)))
     }
 }

@@ -155,7 +155,7 @@ public final class SwarmSession: @unchecked Sendable {
             self.torrents[wire] = torrent
         }.get()
         do {
-            try storageCreate(torrent)
+            try torrent.storage.createEmptyFiles()
             try await torrent.start().get()
             torrent.eventLoop.execute { torrent.startThrottleTimerIfNeeded() }
         } catch {
@@ -174,10 +174,6 @@ public final class SwarmSession: @unchecked Sendable {
     public func remove(_ torrent: Torrent) async throws {
         try await torrent.stop().get()
         try await eventLoop.submit { self.torrents[torrent.infoHash] = nil }.get()
-    }
-
-    private func storageCreate(_ torrent: Torrent) throws {
-        do throws(SwarmError) { try torrent.storage.createEmptyFiles() } catch { throw error }
     }
 
     /// Dials a peer for a torrent, and again every few seconds while not connected to it;

@@ -33,9 +33,7 @@ import Testing
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let metainfo = try SwarmTransferTests.makeContent(dir, version: .v1)
-        let seeder = SwarmTransferTests.session(dir)
-        try await seeder.start()
-        _ = try await seeder.add(metainfo: metainfo, savePath: dir.path + "/seed")
+        let seeder = try await SwarmTransferTests.startedSeeder(dir, metainfo)
         let address = try #require(seeder.listenAddress)
         let handshake = Handshake(infoHash: metainfo.infoHashes.wireBytes, peerID: Array("-XX0001-badbadbadbad".utf8)).bytes
         let attacks: [[UInt8]] = [

@@ -28,6 +28,14 @@ import Testing
         return SwarmSession(configuration: configuration)
     }
 
+    /// A started session seeding `metainfo` from `dir/seed`.
+    static func startedSeeder(_ dir: TemporaryDirectory, _ metainfo: Metainfo) async throws -> SwarmSession {
+        let seeder = session(dir)
+        try await seeder.start()
+        _ = try await seeder.add(metainfo: metainfo, savePath: dir.path + "/seed")
+        return seeder
+    }
+
     static func sameFiles(_ a: String, _ b: String, _ metainfo: Metainfo) -> Bool {
         metainfo.files.filter { !$0.isPadFile }.allSatisfy { file in
             FileManager.default.contentsEqual(atPath: a + "/" + file.pathString, andPath: b + "/" + file.pathString)

@@ -10,9 +10,7 @@ import Testing
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let metainfo = try SwarmTransferTests.makeContent(dir, version: .v1)
-        let seeder = SwarmTransferTests.session(dir)
-        try await seeder.start()
-        _ = try await seeder.add(metainfo: metainfo, savePath: dir.path + "/seed")
+        let seeder = try await SwarmTransferTests.startedSeeder(dir, metainfo)
 
         let leecher = SwarmTransferTests.session(dir)
         try await leecher.start()

@@ -51,18 +51,7 @@ struct FileTreeParser {
         if attributes.contains(.padding) {
             throw WireError(.invalidPadFile, "v2 file tree entries cannot be pad files")
         }
-        var symlinkPath: [[UInt8]]? = nil
-        if attributes.contains(.symlink) {
-            guard let list = leaf["symlink path"]?.list, list.count <= InfoDictionaryParser.maxPathElements else {
-                throw WireError(.invalidSymlink, "symlink has no symlink path list of at most \(InfoDictionaryParser.maxPathElements) elements")
-            }
-            var target: [[UInt8]] = []
-            for element in list {
-                guard let bytes = element.bytes else { throw WireError(.invalidSymlink, "symlink path element is not a string") }
-                target.append(bytes)
-            }
-            symlinkPath = target
-        }
+        let symlinkPath = attributes.contains(.symlink) ? try InfoDictionaryParser.symlinkPath(in: leaf) : nil
         var piecesRoot: [UInt8]? = nil
         if length > 0, !attributes.contains(.symlink) {
             guard let root = leaf["pieces root"]?.bytes, root.count == 32, root.contains(where: { $0 != 0 }) else {

@@ -173,18 +173,7 @@ struct InfoDictionaryParser {
             throw WireError(.invalidLength, "file length \(length) is negative", offset: lengthValue.byteRange?.lowerBound)
         }
         let attributes = FileAttributes(attr: dict["attr"]?.bytes ?? [])
-        var symlinkPath: [[UInt8]]? = nil
-        if attributes.contains(.symlink) {
-            guard let list = dict["symlink path"]?.list, list.count <= Self.maxPathElements else {
-                throw WireError(.invalidSymlink, "symlink has no symlink path list of at most \(Self.maxPathElements) elements")
-            }
-            var target: [[UInt8]] = []
-            for element in list {
-                guard let bytes = element.bytes else { throw WireError(.invalidSymlink, "symlink path element is not a string") }
-                target.append(bytes)
-            }
-            symlinkPath = target
-        }
+        let symlinkPath = attributes.contains(.symlink) ? try Self.symlinkPath(in: dict) : nil
         // A symlink occupies no bytes of the piece space whatever length it claims (BEP 47).
         return RawFile(path: path, length: attributes.contains(.symlink) ? 0 : length, attributes: attributes,
                        symlinkPath: symlinkPath, piecesRoot: nil)
@@ -214,6 +203,19 @@ struct InfoDictionaryParser {
             throw WireError(.metainfoLimitExceeded, "\(pieces) pieces exceed the limit of \(limits.maxPieces)")
         }
         return (files, totalSize, Int(pieces))
+    }
+
+    /// The `symlink path` list of a symlink entry (BEP 47), v1 file entry or v2 tree leaf alike.
+    static func symlinkPath(in entry: BencodeValue) throws(WireError) -> [[UInt8]] {
+        guard let list = entry["symlink path"]?.list, list.count <= maxPathElements else {
+            throw WireError(.invalidSymlink, "symlink has no symlink path list of at most \(maxPathElements) elements")
+        }
+        var target: [[UInt8]] = []
+        for element in list {
+            guard let bytes = element.bytes else { throw WireError(.invalidSymlink, "symlink path element is not a string") }
+            target.append(bytes)
+        }
+        return target
     }
 
     /// Fills in sanitised paths and symlink targets, renaming paths that collide with an

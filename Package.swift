@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "NERDCrypto", targets: ["NERDCrypto"]),
         .library(name: "NERDWire", targets: ["NERDWire"]),
         .library(name: "NERDSwarm", targets: ["NERDSwarm"]),
+        .library(name: "NERDTracker", targets: ["NERDTracker"]),
         .library(name: "NERDNode", targets: ["NERDNode"]),
         .executable(name: "nerd", targets: ["nerd"]),
     ],
@@ -15,6 +16,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -35,8 +39,26 @@ let package = Package(
             ]
         ),
         .target(
+            name: "NERDTracker",
+            dependencies: [
+                "NERDWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .target(
             name: "NERDNode",
-            dependencies: ["NERDWire", "NERDSwarm", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "NERDWire", "NERDSwarm", "NERDTracker",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
         ),
         .executableTarget(
             name: "nerd",
@@ -44,6 +66,7 @@ let package = Package(
                 "NERDWire",
                 "NERDSwarm",
                 "NERDNode",
+                "NERDTracker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -55,6 +78,10 @@ let package = Package(
             dependencies: ["NERDWire", "NERDTestSupport", .product(name: "NIOEmbedded", package: "swift-nio")]
         ),
         .testTarget(name: "NERDSwarmTests", dependencies: ["NERDSwarm", "NERDTestSupport"]),
+        .testTarget(
+            name: "NERDTrackerTests",
+            dependencies: ["NERDTracker", "NERDTestSupport", .product(name: "NIOPosix", package: "swift-nio")]
+        ),
         .testTarget(name: "NERDNodeTests", dependencies: ["NERDNode", "NERDTestSupport"]),
         .testTarget(name: "nerdTests", dependencies: ["NERDWire", "NERDTestSupport"]),
         .testTarget(name: "InteropTests", dependencies: ["NERDWire", "NERDTestSupport"]),

@@ -1,9 +1,12 @@
 import Logging
+import NIOConcurrencyHelpers
 import NERDSwarm
+import NERDTracker
 import NERDWire
 
-/// A NERD node: a swarm session plus where its peers come from and how it is configured.
-/// This is what the `nerd` command runs and what an embedding program starts.
+/// A NERD node: a swarm session plus where its peers come from (given addresses, the
+/// torrent's trackers) and how it is configured. This is what the `nerd` command runs and
+/// what an embedding program starts.
 ///
 /// ```swift
 /// let node = Node(configuration: .init(listen: PeerAddress("127.0.0.1:0")))
@@ -17,24 +20,45 @@ public final class Node: Sendable {
         public var listen: PeerAddress?
         /// Resume data folder; `nil` keeps none.
         public var stateDirectory: String?
-        /// Refuse every address off loopback (tests, CI, demos).
+        /// Refuse every address off loopback (tests, CI, demos); `NERD_LOOPBACK_ONLY=1` also sets it.
         public var loopbackOnly: Bool
+        /// Announce to the torrent's trackers (and any ``extraTrackers``).
+        public var useTrackers: Bool
+        /// Trackers announced to for every torrent, as one more tier after the torrent's own.
+        public var extraTrackers: [String]
+        public var tracker: TrackerClient.Configuration
+        /// Tracker announce settings: peers asked for, retry delay after a failed round (seconds).
+        public var numWant: Int
+        public var trackerRetryDelay: Int
 
         public init(listen: PeerAddress? = PeerAddress(host: "0.0.0.0", port: 6881), stateDirectory: String? = nil,
-                    loopbackOnly: Bool = false) {
+                    loopbackOnly: Bool = false, useTrackers: Bool = true, extraTrackers: [String] = [],
+                    tracker: TrackerClient.Configuration = .init(), numWant: Int = 50, trackerRetryDelay: Int = 15) {
             self.listen = listen
             self.stateDirectory = stateDirectory
             self.loopbackOnly = loopbackOnly
+            self.useTrackers = useTrackers
+            self.extraTrackers = extraTrackers
+            self.tracker = tracker
+            self.numWant = numWant
+            self.trackerRetryDelay = trackerRetryDelay
         }
     }
 
     public let configuration: Configuration
     public let session: SwarmSession
+    public let trackerClient: TrackerClient
+    private let announcers = NIOLockedValueBox<[[UInt8]: TrackerAnnouncer]>([:])
+    private let logger: Logger
 
     public init(configuration: Configuration, logger: Logger = Logger(label: "nerd.node")) {
         self.configuration = configuration
+        self.logger = logger
         session = SwarmSession(configuration: .init(listen: configuration.listen, loopbackOnly: configuration.loopbackOnly,
                                                     stateDirectory: configuration.stateDirectory), logger: logger)
+        var trackerConfiguration = configuration.tracker
+        trackerConfiguration.loopbackOnly = trackerConfiguration.loopbackOnly || session.configuration.loopbackOnly
+        trackerClient = TrackerClient(configuration: trackerConfiguration)
     }
 
     /// The bound listen address, once started.
@@ -43,7 +67,8 @@ public final class Node: Sendable {
     /// Opens the listen socket. - Throws: ``SwarmError``.
     public func start() async throws { try await session.start() }
 
-    /// Adds a torrent, checks its data, and connects it to its peer sources.
+    /// Adds a torrent, checks its data, and connects it to its peer sources and (unless
+    /// turned off) its trackers.
     /// - Throws: ``SwarmError`` (v2-only torrent, storage, duplicate).
     public func add(metainfo: Metainfo, savePath: String, peerSources: [any PeerSource] = []) async throws -> Torrent {
         let torrent = try await session.add(metainfo: metainfo, savePath: savePath)
@@ -55,9 +80,43 @@ public final class Node: Sendable {
                 session.add(peerSource: source, torrent: torrent)
             }
         }
+        let tiers = metainfo.trackers + (configuration.extraTrackers.isEmpty ? [] : [configuration.extraTrackers])
+        if configuration.useTrackers, !tiers.isEmpty {
+            let announcer = TrackerAnnouncer(
+                configuration: .init(tiers: tiers, infoHash: torrent.infoHash, peerID: session.peerID,
+                                     port: UInt16(session.listenAddress?.port ?? 0), numWant: configuration.numWant,
+                                     retryDelay: configuration.trackerRetryDelay),
+                client: trackerClient,
+                progress: { (try? await torrent.status()).map(TrackerAnnouncer.Progress.init) })
+            announcers.withLockedValue { $0[torrent.infoHash] = announcer }
+            session.add(peerSource: TrackerPeerSource(announcer: announcer), torrent: torrent)
+        }
         return torrent
     }
 
-    /// Stops every torrent (saving resume data) and closes the sockets.
-    public func shutdown() async { await session.shutdown() }
+    /// The tracker announcer of a torrent, if it has trackers.
+    public func announcer(for torrent: Torrent) -> TrackerAnnouncer? {
+        announcers.withLockedValue { $0[torrent.infoHash] }
+    }
+
+    /// Removes a torrent: announces `stopped`, saves resume data, closes its peers.
+    /// - Throws: ``SwarmError``.
+    public func remove(_ torrent: Torrent) async throws {
+        await announcers.withLockedValue { $0.removeValue(forKey: torrent.infoHash) }?.stop()
+        try await session.remove(torrent)
+    }
+
+    /// Announces `stopped` to trackers (a few seconds at most), stops every torrent (saving
+    /// resume data) and closes the sockets.
+    public func shutdown() async {
+        let all = announcers.withLockedValue { all in
+            defer { all = [:] }
+            return Array(all.values)
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for announcer in all { group.addTask { await announcer.stop() } }
+        }
+        await trackerClient.shutdown()
+        await session.shutdown()
+    }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NERDNode
 import NERDSwarm
 import NERDWire
 
@@ -31,13 +32,13 @@ struct Get: AsyncParsableCommand {
     func run() async throws {
         let metainfo = try loadMetainfo(torrent)
         try requireTransferable(metainfo)
-        let session = try peerOptions.makeSession()
+        let node = try peerOptions.makeNode()
         let started = Date()
         do {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            try await session.start()
-            let handle = try await session.add(metainfo: metainfo, savePath: out)
-            try peerOptions.attach(handle, in: session)
+            try await node.start()
+            let handle = try await node.add(metainfo: metainfo, savePath: out)
+            try peerOptions.attach(handle, in: node)
             if let only { handle.selectFiles(try Self.fileIndices(only, count: metainfo.files.count)) }
 
             let progress = !json && isatty(STDERR_FILENO) == 1 ? TransferProgress() : nil
@@ -70,16 +71,16 @@ struct Get: AsyncParsableCommand {
             }
             flushStandardOutput()
             if outcome && seedAfter {
-                if !json { print("seeding on \(session.listenAddress?.description ?? peerOptions.listen) — Ctrl-C to stop") }
+                if !json { print("seeding on \(node.listenAddress?.description ?? peerOptions.listen) — Ctrl-C to stop") }
                 let deadline = timeout.map { Date().addingTimeInterval($0) }
             while !interrupted.happened, deadline.map({ Date() < $0 }) ?? true { try await Task.sleep(for: .milliseconds(100)) }
             }
-            await session.shutdown()
+            await node.shutdown()
             if !status.isComplete { throw ExitCode(1) }
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            await session.shutdown()
+            await node.shutdown()
             throw failure(error)
         }
     }

@@ -1,14 +1,21 @@
 import ArgumentParser
+import NERDNode
 import NERDSwarm
 
-/// The options `nerd get` and `nerd seed` share: where to listen, whom to dial, where resume
-/// data lives, and rate limits.
+/// The options `nerd get` and `nerd seed` share: where to listen, whom to dial, which
+/// trackers to use, where resume data lives, and rate limits.
 struct PeerOptions: ParsableArguments {
     @Option(help: "Address to accept peers on (default 0.0.0.0:6881; port 0 picks one).")
     var listen: String = "0.0.0.0:6881"
 
     @Option(name: .customLong("peer"), help: "A peer to dial, HOST:PORT; repeatable. Re-dialled while not connected.")
     var peers: [String] = []
+
+    @Option(name: .customLong("tracker"), help: "Another tracker to announce to, http:// or udp:// URL; repeatable.")
+    var trackers: [String] = []
+
+    @Flag(help: "Announce to no tracker, not even the torrent's own.")
+    var noTrackers = false
 
     @Option(help: "Folder for resume data (default: the user's data folder).")
     var stateDir: String?
@@ -24,11 +31,13 @@ struct PeerOptions: ParsableArguments {
         guard PeerAddress(listen) != nil else { throw ValidationError("--listen must be HOST:PORT, got \(listen)") }
     }
 
-    func makeSession() throws -> SwarmSession { try NERDCLI.makeSession(listen: listen, stateDir: stateDir) }
+    func makeNode() throws -> Node {
+        try NERDCLI.makeNode(listen: listen, stateDir: stateDir, trackers: noTrackers ? nil : trackers)
+    }
 
     /// Applies the limits to a torrent and dials the given peers.
-    func attach(_ torrent: Torrent, in session: SwarmSession) throws {
+    func attach(_ torrent: Torrent, in node: Node) throws {
         torrent.setRateLimits(upload: uploadLimit, download: downloadLimit)
-        for peer in try parsePeers(peers) { session.connect(to: peer, torrent: torrent) }
+        for peer in try parsePeers(peers) { node.session.connect(to: peer, torrent: torrent) }
     }
 }

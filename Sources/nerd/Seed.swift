@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NERDNode
 import NERDSwarm
 import NERDWire
 
@@ -26,17 +27,17 @@ struct Seed: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: content) else {
             throw failure(SwarmError(.dataMismatch, "\(content) does not exist (--data names the folder that holds \(metainfo.name))"))
         }
-        let session = try peerOptions.makeSession()
+        let node = try peerOptions.makeNode()
         do {
-            try await session.start()
-            let handle = try await session.add(metainfo: metainfo, savePath: data)
-            try peerOptions.attach(handle, in: session)
+            try await node.start()
+            let handle = try await node.add(metainfo: metainfo, savePath: data)
+            try peerOptions.attach(handle, in: node)
             let status = try await handle.status()
             guard status.isComplete else {
                 throw SwarmError(.dataMismatch, "\(data)/\(metainfo.name) does not match the torrent "
                     + "(\(status.piecesHave) of \(status.pieceCount) pieces verified)")
             }
-            let address = session.listenAddress?.description ?? peerOptions.listen
+            let address = node.listenAddress?.description ?? peerOptions.listen
             if json {
                 print(#"{"ready": true, "listen": "\#(address)"}"#)
             } else {
@@ -46,9 +47,9 @@ struct Seed: AsyncParsableCommand {
             await Signals.interrupted()
             let final = try await handle.status()
             if !json { print("stopped; uploaded \(ByteCount.format(final.uploadedThisRun))") }
-            await session.shutdown()
+            await node.shutdown()
         } catch {
-            await session.shutdown()
+            await node.shutdown()
             throw failure(error)
         }
     }

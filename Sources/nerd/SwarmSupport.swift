@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NERDNode
 import NERDSwarm
 import NERDWire
 
@@ -30,7 +31,8 @@ func parsePeers(_ texts: [String]) throws -> [PeerAddress] {
 }
 
 enum NERDCLI {
-    static func makeSession(listen: String?, stateDir: String?) throws -> SwarmSession {
+    /// - Parameter trackers: extra trackers to announce to; `nil` announces to none at all.
+    static func makeNode(listen: String?, stateDir: String?, trackers: [String]?) throws -> Node {
         var listenAddress: PeerAddress?
         if let listen {
             guard var parsed = PeerAddress(listen) else { throw ValidationError("--listen must be HOST:PORT, got \(listen)") }
@@ -40,7 +42,8 @@ enum NERDCLI {
             }
             listenAddress = parsed
         }
-        return SwarmSession(configuration: .init(listen: listenAddress, stateDirectory: stateDir ?? defaultStateDirectory()))
+        return Node(configuration: .init(listen: listenAddress, stateDirectory: stateDir ?? defaultStateDirectory(),
+                                         useTrackers: trackers != nil, extraTrackers: trackers ?? []))
     }
 }
 

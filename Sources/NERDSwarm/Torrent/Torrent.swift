@@ -295,9 +295,18 @@ public final class Torrent: @unchecked Sendable {
             peer.sentAvailability = true
             updateInterest(peer)
         case .bitfield(let bytes):
-            guard !peer.sentAvailability else { throw WireError(.invalidMessage, "bitfield after availability was sent") }
             let bits = try Bitfield(wire: bytes.readableBytesView, pieceCount: metainfo.pieceCount)
-            setAvailability(peer, bits)
+            if peer.sentAvailability {
+                // aria2 follows have-none with a bitfield of what it got since; read a late
+                // bitfield as a batch of haves (pieces are never taken back).
+                for index in 0..<metainfo.pieceCount where bits[index] && !peer.bitfield[index] {
+                    peer.bitfield[index] = true
+                    picker.peerHas(index)
+                }
+                updateInterest(peer)
+            } else {
+                setAvailability(peer, bits)
+            }
         case .haveAll:
             guard peer.supportsFast, !peer.sentAvailability else { throw WireError(.invalidMessage, "unexpected have-all") }
             setAvailability(peer, Bitfield(count: metainfo.pieceCount, full: true))

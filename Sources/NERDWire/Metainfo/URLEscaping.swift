@@ -1,7 +1,7 @@
 import NERDCrypto
 
-/// Percent-encoding for URLs found in torrents and magnet links (RFC 3986).
-enum URLEscaping {
+/// Percent-encoding for URLs found in torrents, magnet links and tracker queries (RFC 3986).
+public enum URLEscaping {
     /// Escapes the bytes that may not appear in a URL as written (spaces, controls, non-ASCII,
     /// and `"<>\^`{|}`), leaving reserved characters and existing `%XX` escapes alone.
     static func escapeUnsafe(_ raw: [UInt8]) -> String {
@@ -18,7 +18,7 @@ enum URLEscaping {
     }
 
     /// Escapes everything but RFC 3986 unreserved characters; for query values.
-    static func escapeComponent(_ raw: some Sequence<UInt8>) -> String {
+    public static func escapeComponent(_ raw: some Sequence<UInt8>) -> String {
         var out = [UInt8]()
         for b in raw {
             switch b {
@@ -35,7 +35,7 @@ enum URLEscaping {
 
     /// Decodes `%XX` escapes (and `+` as space when `plusIsSpace`).
     /// - Returns: the bytes, or `nil` for a malformed escape.
-    static func unescape(_ text: Substring, plusIsSpace: Bool = false) -> [UInt8]? {
+    public static func unescape(_ text: Substring, plusIsSpace: Bool = false) -> [UInt8]? {
         let utf8 = Array(text.utf8)
         var out = [UInt8]()
         out.reserveCapacity(utf8.count)

@@ -1,0 +1,100 @@
+import NERDWire
+import NIOCore
+import NIOPosix
+
+/// Announces and scrapes over HTTP (BEP 3, 7, 23, 48) and UDP (BEP 15).
+///
+/// ```swift
+/// let client = TrackerClient(configuration: .init(loopbackOnly: true))
+/// let reply = try await client.announce("udp://127.0.0.1:6969/announce", request)
+/// await client.shutdown()
+/// ```
+public final class TrackerClient: Sendable {
+    public struct Configuration: Sendable {
+        /// Refuse every tracker whose address is off loopback (tests, CI).
+        public var loopbackOnly: Bool
+        /// How long an HTTP exchange (connect to last byte) may take.
+        public var httpTimeout: TimeAmount
+        /// BEP 15's retransmission base: the n-th try waits base·2ⁿ (15 s in the BEP).
+        public var udpBaseTimeout: TimeAmount
+        /// The largest n tried (the BEP allows 8, about 2 hours in all; 3 gives up after 225 s
+        /// so a dead tracker does not hold its tier).
+        public var udpMaxRetries: Int
+        public var userAgent: String
+
+        public init(loopbackOnly: Bool = false, httpTimeout: TimeAmount = .seconds(20), udpBaseTimeout: TimeAmount = .seconds(15),
+                    udpMaxRetries: Int = 3, userAgent: String = "NERD/0.1") {
+            self.loopbackOnly = loopbackOnly
+            self.httpTimeout = httpTimeout
+            self.udpBaseTimeout = udpBaseTimeout
+            self.udpMaxRetries = udpMaxRetries
+            self.userAgent = userAgent
+        }
+    }
+
+    public let configuration: Configuration
+    private let group: EventLoopGroup
+    private let ownsGroup: Bool
+    private let http: HTTPTrackerClient
+    private let udp: UDPTrackerClient
+
+    /// - Parameter group: event loops to run on; `nil` makes a one-thread group of its own.
+    public init(configuration: Configuration = Configuration(), group: EventLoopGroup? = nil) {
+        self.configuration = configuration
+        self.group = group ?? MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        ownsGroup = group == nil
+        http = HTTPTrackerClient(group: self.group, timeout: configuration.httpTimeout, userAgent: configuration.userAgent)
+        udp = UDPTrackerClient(group: self.group, baseTimeout: configuration.udpBaseTimeout,
+                               maxRetries: configuration.udpMaxRetries, loopbackOnly: configuration.loopbackOnly)
+    }
+
+    /// Announces to one tracker.
+    /// - Throws: ``TrackerError``: `.unsupportedURL`, `.loopbackGuard`, `.network`, `.timeout`,
+    ///   `.invalidResponse`, or `.trackerFailure` with the tracker's reason.
+    public func announce(_ url: String, _ request: AnnounceRequest) async throws(TrackerError) -> AnnounceResponse {
+        let parsed = try checked(url)
+        switch parsed.scheme {
+        case .http:
+            let body = try await http.get(parsed, query: HTTPTrackerCodec.query(for: request))
+            return try HTTPTrackerCodec.parseAnnounceResponse(body)
+        case .udp:
+            return try await udp.announce(parsed, request: request)
+        }
+    }
+
+    /// Scrapes one tracker for counts of up to 64 (HTTP) or 74 (UDP) torrents.
+    /// - Returns: counts by 20-byte info-hash (torrents the tracker does not know may be absent).
+    /// - Throws: ``TrackerError`` as ``announce(_:_:)``; `.unsupportedURL` when an HTTP
+    ///   announce URL has no scrape URL (BEP 48).
+    public func scrape(_ url: String, infoHashes: [[UInt8]]) async throws(TrackerError) -> [[UInt8]: ScrapeEntry] {
+        let parsed = try checked(url)
+        switch parsed.scheme {
+        case .http:
+            guard let scrapeText = HTTPTrackerCodec.scrapeURL(forAnnounce: url) else {
+                throw TrackerError(.unsupportedURL, "\(url) has no scrape URL")
+            }
+            guard infoHashes.count <= HTTPTrackerCodec.maxScrapeHashes else {
+                throw TrackerError(.invalidRequest, "at most \(HTTPTrackerCodec.maxScrapeHashes) info-hashes per scrape")
+            }
+            let query = infoHashes.map { "info_hash=" + URLEscaping.escapeComponent($0) }.joined(separator: "&")
+            let body = try await http.get(try TrackerURL(scrapeText), query: query)
+            return try HTTPTrackerCodec.parseScrapeResponse(body)
+        case .udp:
+            return try await udp.scrape(parsed, infoHashes: infoHashes)
+        }
+    }
+
+    /// Closes the UDP sockets (and the threads, if the client made them).
+    public func shutdown() async {
+        await udp.shutdown()
+        if ownsGroup { try? await group.shutdownGracefully() }
+    }
+
+    private func checked(_ url: String) throws(TrackerError) -> TrackerURL {
+        let parsed = try TrackerURL(url)
+        if configuration.loopbackOnly, !parsed.isLoopback {
+            throw TrackerError(.loopbackGuard, "\(url) is not a loopback address and the loopback-only guard is on")
+        }
+        return parsed
+    }
+}

@@ -1,0 +1,191 @@
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// Every swarm a tracker knows, in memory, shared by its HTTP and UDP front ends.
+///
+/// Split into shards by info-hash, each behind its own lock, so announces on different
+/// threads rarely wait for each other. Memory is bounded by ``Limits``: past them a new
+/// torrent or peer is refused (the announce still gets peers back) rather than stored.
+public final class SwarmRegistry: Sendable {
+    public struct Limits: Sendable, Hashable {
+        /// Most torrents tracked at once.
+        public var maxTorrents: Int
+        /// Most peers in one torrent.
+        public var maxPeersPerTorrent: Int
+        /// Most peers over all torrents.
+        public var maxPeers: Int
+        /// Most peers one announce gets back (`numwant` is capped to this).
+        public var maxNumWant: Int
+        /// Peers returned when `numwant` is absent.
+        public var defaultNumWant: Int
+
+        public init(maxTorrents: Int = 2_000_000, maxPeersPerTorrent: Int = 200_000, maxPeers: Int = 20_000_000,
+                    maxNumWant: Int = 200, defaultNumWant: Int = 50) {
+            self.maxTorrents = maxTorrents
+            self.maxPeersPerTorrent = maxPeersPerTorrent
+            self.maxPeers = maxPeers
+            self.maxNumWant = maxNumWant
+            self.defaultNumWant = defaultNumWant
+        }
+    }
+
+    /// What the tracker tells one announcing peer.
+    public struct AnnounceResult: Sendable {
+        public var complete: Int
+        public var incomplete: Int
+        /// Compact IPv4 (6 bytes each) and IPv6 (18 bytes each) peers.
+        public var peers4: [UInt8]
+        public var peers6: [UInt8]
+        public var terms: [(compact: [UInt8], terms: PaymentTerms)]
+        /// Why the announcing peer was not stored (a limit), if it was not.
+        public var refused: TrackerError?
+    }
+
+    /// Totals, for logs and metrics.
+    public struct Statistics: Sendable, Hashable {
+        public var torrents: Int
+        public var peers: Int
+        public var seeders: Int
+    }
+
+    struct InfoHashKey: Hashable {
+        var a: UInt64, b: UInt64, c: UInt32
+        init(_ bytes: [UInt8]) {
+            (a, b, c) = bytes.withUnsafeBytes { raw in
+                (raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self), raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                 raw.loadUnaligned(fromByteOffset: 16, as: UInt32.self))
+            }
+        }
+    }
+
+    private final class Shard: @unchecked Sendable {
+        let lock = NIOLock()
+        var swarms: [InfoHashKey: SwarmPeers] = [:]
+        var peerCount = 0
+    }
+
+    public let limits: Limits
+    /// Seconds without an announce after which a peer is dropped (at most 4 hours).
+    public let peerTimeout: Int
+    private let allowList: Set<InfoHashKey>?
+    private let shards: [Shard]
+    private let started = NIODeadline.now()
+
+    /// - Parameters:
+    ///   - allowList: if given, only these 20-byte info-hashes are tracked.
+    public init(limits: Limits = Limits(), peerTimeout: Int = 2700, allowList: [[UInt8]]? = nil, shardCount: Int = 64) {
+        self.limits = limits
+        self.peerTimeout = min(max(peerTimeout, 1), 4 * 3600)
+        self.allowList = allowList.map { Set($0.filter { $0.count == 20 }.map(InfoHashKey.init)) }
+        shards = (0..<max(1, shardCount)).map { _ in Shard() }
+    }
+
+    /// Seconds since the registry started (its stamp clock).
+    var now: UInt32 { UInt32(truncatingIfNeeded: (NIODeadline.now() - started).nanoseconds / 1_000_000_000) }
+
+    private func shard(for infoHash: [UInt8]) -> Shard { shards[Int(infoHash[19]) % shards.count] }
+
+    /// Records an announce from `compactAddress` (the peer's IP as the socket saw it and its
+    /// announced port: 6 or 18 bytes) and picks peers for it.
+    /// - Throws: ``TrackerError`` `.notAllowed` for an info-hash off the allow-list.
+    public func announce(_ request: AnnounceRequest, compactAddress: [UInt8]) throws(TrackerError) -> AnnounceResult {
+        precondition(request.infoHash.count == 20 && (compactAddress.count == 6 || compactAddress.count == 18))
+        let key = InfoHashKey(request.infoHash)
+        if let allowList, !allowList.contains(key) {
+            throw TrackerError(.notAllowed, "torrent not tracked here")
+        }
+        let wanted = min(request.numWant ?? limits.defaultNumWant, limits.maxNumWant)
+        let stamp = now
+        let shard = shard(for: request.infoHash)
+        let perShardTorrents = max(1, limits.maxTorrents / shards.count)
+        let perShardPeers = max(1, limits.maxPeers / shards.count)
+        var result = AnnounceResult(complete: 0, incomplete: 0, peers4: [], peers6: [], terms: [], refused: nil)
+        shard.lock.withLock {
+            var index = shard.swarms.index(forKey: key)
+            if index == nil {
+                guard request.event != .stopped else { return }
+                guard shard.swarms.count < perShardTorrents else {
+                    result.refused = TrackerError(.full, "tracker holds its maximum of torrents")
+                    return
+                }
+                shard.swarms[key] = SwarmPeers()
+                index = shard.swarms.index(forKey: key)
+            }
+            let i = index!
+            let fits = shard.swarms.values[i].count < limits.maxPeersPerTorrent && shard.peerCount < perShardPeers
+            // Port 0 means the peer takes no connections: it gets peers but is not handed out.
+            let change = request.port == 0 ? .unchanged : shard.swarms.values[i].record(
+                compact: compactAddress, seeder: request.isSeeder, event: request.event, stamp: stamp,
+                terms: request.terms, mayAdd: fits)
+            switch change {
+            case .added: shard.peerCount += 1
+            case .removed: shard.peerCount -= 1
+            case .updated: break
+            case .unchanged:
+                if request.event != .stopped, request.port != 0 { result.refused = TrackerError(.full, "swarm or tracker holds its maximum of peers") }
+            }
+            let swarm = shard.swarms.values[i]
+            result.complete = Int(swarm.seeders)
+            result.incomplete = swarm.leechers
+            if request.event != .stopped, wanted > 0 {
+                result.peers4.reserveCapacity(min(swarm.count, wanted) * 6)
+                result.terms = swarm.select(limit: wanted, exclude: compactAddress, forSeeder: request.isSeeder,
+                                            withTerms: request.wantsTerms, peers4: &result.peers4, peers6: &result.peers6)
+            }
+            if swarm.isEmpty && swarm.downloaded == 0 { shard.swarms.remove(at: i) }
+        }
+        return result
+    }
+
+    /// Counts for each info-hash (zeros for unknown ones), in the order asked.
+    public func scrape(_ infoHashes: [[UInt8]]) -> [ScrapeEntry] {
+        infoHashes.map { hash in
+            guard hash.count == 20 else { return ScrapeEntry(complete: 0, downloaded: 0, incomplete: 0) }
+            let shard = shard(for: hash)
+            return shard.lock.withLock {
+                guard let swarm = shard.swarms[InfoHashKey(hash)] else {
+                    return ScrapeEntry(complete: 0, downloaded: 0, incomplete: 0)
+                }
+                return ScrapeEntry(complete: Int(swarm.seeders), downloaded: Int(swarm.downloaded), incomplete: swarm.leechers)
+            }
+        }
+    }
+
+    /// Drops peers past ``peerTimeout`` and swarms left empty, shard by shard.
+    /// - Returns: totals after the sweep.
+    @discardableResult
+    public func expire() -> Statistics {
+        let stamp = now
+        var totals = Statistics(torrents: 0, peers: 0, seeders: 0)
+        for shard in shards {
+            shard.lock.withLock {
+                var emptied: [InfoHashKey] = []
+                for index in shard.swarms.indices {
+                    let dropped = shard.swarms.values[index].expire(now: stamp, timeout: UInt32(peerTimeout))
+                    shard.peerCount -= dropped
+                    let swarm = shard.swarms.values[index]
+                    if swarm.isEmpty { emptied.append(shard.swarms.keys[index]) }
+                    totals.peers += swarm.count
+                    totals.seeders += Int(swarm.seeders)
+                }
+                // A swarm with no peers is forgotten, its completed count with it, to bound memory.
+                for key in emptied { shard.swarms[key] = nil }
+                totals.torrents += shard.swarms.count
+            }
+        }
+        return totals
+    }
+
+    /// Totals now, without expiring anything.
+    public func statistics() -> Statistics {
+        var totals = Statistics(torrents: 0, peers: 0, seeders: 0)
+        for shard in shards {
+            shard.lock.withLock {
+                totals.torrents += shard.swarms.count
+                totals.peers += shard.peerCount
+                for swarm in shard.swarms.values { totals.seeders += Int(swarm.seeders) }
+            }
+        }
+        return totals
+    }
+}

@@ -1,0 +1,179 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A BitTorrent tracker: HTTP (BEP 3, 7, 23, 48) and UDP (BEP 15) front ends over one
+/// in-memory ``SwarmRegistry``, with Prometheus metrics at `/metrics` on the HTTP port.
+///
+/// ```swift
+/// let tracker = TrackerServer(configuration: .init(http: ("127.0.0.1", 6969), udp: ("127.0.0.1", 6969)))
+/// try await tracker.start()
+/// print(tracker.httpAddress!, tracker.udpAddress!)
+/// await tracker.shutdown()
+/// ```
+public final class TrackerServer: Sendable {
+    public struct Configuration: Sendable {
+        /// HTTP listen address; `nil` serves no HTTP. Port 0 picks one.
+        public var http: (host: String, port: Int)?
+        /// UDP listen address; `nil` serves no UDP.
+        public var udp: (host: String, port: Int)?
+        /// Seconds between a client's announces, and the least it may wait.
+        public var interval: Int
+        public var minInterval: Int
+        /// Seconds without an announce before a peer is dropped.
+        public var peerTimeout: Int
+        public var limits: SwarmRegistry.Limits
+        /// If given, only these 20-byte info-hashes are tracked.
+        public var allowList: [[UInt8]]?
+        /// Refuse to bind anything but a loopback address (tests, CI).
+        public var loopbackOnly: Bool
+        /// How often expired peers are swept and totals logged.
+        public var sweepInterval: TimeAmount
+        /// Event loop threads (HTTP connections spread over them; one UDP socket per thread).
+        public var threads: Int
+
+        public init(http: (host: String, port: Int)? = ("0.0.0.0", 6969), udp: (host: String, port: Int)? = ("0.0.0.0", 6969),
+                    interval: Int = 1800, minInterval: Int? = nil, peerTimeout: Int? = nil,
+                    limits: SwarmRegistry.Limits = .init(), allowList: [[UInt8]]? = nil, loopbackOnly: Bool = false,
+                    sweepInterval: TimeAmount = .seconds(60), threads: Int = System.coreCount) {
+            self.http = http
+            self.udp = udp
+            self.interval = max(1, interval)
+            self.minInterval = minInterval ?? min(self.interval, 300)
+            self.peerTimeout = peerTimeout ?? max(self.interval * 3 / 2, self.interval + 5)
+            self.limits = limits
+            self.allowList = allowList
+            self.loopbackOnly = loopbackOnly
+            self.sweepInterval = sweepInterval
+            self.threads = max(1, threads)
+        }
+    }
+
+    /// What the front ends share.
+    final class Core: Sendable {
+        let registry: SwarmRegistry
+        let connectionIDs = ConnectionIDs()
+        let metrics = TrackerMetrics()
+        let interval: Int
+        let minInterval: Int
+        let logger: Logger
+
+        init(configuration: Configuration, logger: Logger) {
+            registry = SwarmRegistry(limits: configuration.limits, peerTimeout: configuration.peerTimeout,
+                                     allowList: configuration.allowList)
+            interval = configuration.interval
+            minInterval = configuration.minInterval
+            self.logger = logger
+        }
+    }
+
+    public let configuration: Configuration
+    let core: Core
+    private let group: MultiThreadedEventLoopGroup
+    private let state = NIOLockedValueBox<(channels: [Channel], http: SocketAddress?, udp: SocketAddress?, sweep: RepeatedTask?)>(
+        ([], nil, nil, nil))
+
+    public init(configuration: Configuration, logger: Logger = Logger(label: "nerd.tracker")) {
+        self.configuration = configuration
+        core = Core(configuration: configuration, logger: logger)
+        group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
+    }
+
+    /// The swarms this server tracks (for embedding programs and tests).
+    public var registry: SwarmRegistry { core.registry }
+
+    /// `HOST:PORT` the HTTP front end is bound to, once started.
+    public var httpAddress: String? { state.withLockedValue { $0.http }.map(Self.text) }
+    /// `HOST:PORT` the UDP front end is bound to, once started.
+    public var udpAddress: String? { state.withLockedValue { $0.udp }.map(Self.text) }
+
+    /// Binds the sockets and starts the periodic sweep.
+    /// - Throws: ``TrackerError`` `.loopbackGuard` or `.network` (address in use, bad host).
+    public func start() async throws(TrackerError) {
+        for address in [configuration.http, configuration.udp].compactMap({ $0 }) {
+            try checkGuard(host: address.host)
+        }
+        do {
+            if let http = configuration.http {
+                let channel = try await ServerBootstrap(group: group)
+                    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .serverChannelOption(.backlog, value: 1024)
+                    .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .childChannelInitializer { [core] channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                            try channel.pipeline.syncOperations.addHandler(HTTPTrackerHandler(server: core))
+                        }
+                    }
+                    .bind(host: http.host, port: http.port).get()
+                state.withLockedValue { $0.channels.append(channel); $0.http = channel.localAddress }
+            }
+            if let udp = configuration.udp {
+                // The first socket settles the port (0 picks one); the others share it with
+                // SO_REUSEPORT so each event loop reads its own socket.
+                var port = udp.port
+                for loop in group.makeIterator() {
+                    let channel = try await DatagramBootstrap(group: loop)
+                        .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                        .channelOption(ChannelOptions.Types.SocketOption(level: .socket, name: .init(rawValue: SO_REUSEPORT)), value: 1)
+                        .channelOption(.datagramVectorReadMessageCount, value: 32)
+                        .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 32 * UDPTrackerMessage.maxPacketSize))
+                        .channelInitializer { [core] channel in
+                            channel.eventLoop.makeCompletedFuture {
+                                try channel.pipeline.syncOperations.addHandler(UDPTrackerHandler(server: core))
+                            }
+                        }
+                        .bind(host: udp.host, port: port).get()
+                    port = channel.localAddress?.port ?? port
+                    state.withLockedValue {
+                        $0.channels.append(channel)
+                        if $0.udp == nil { $0.udp = channel.localAddress }
+                    }
+                }
+            }
+        } catch {
+            await shutdown()
+            throw TrackerError(.network, "cannot listen: \(error)")
+        }
+        let sweep = group.next().scheduleRepeatedTask(initialDelay: configuration.sweepInterval, delay: configuration.sweepInterval) {
+            [core] _ in
+            let totals = core.registry.expire()
+            core.metrics.record(totals)
+            core.logger.info("tracker stats", metadata: [
+                "torrents": "\(totals.torrents)", "peers": "\(totals.peers)", "seeders": "\(totals.seeders)",
+            ])
+        }
+        state.withLockedValue { $0.sweep = sweep }
+        core.metrics.record(core.registry.statistics())
+    }
+
+    /// Closes the sockets and stops the threads.
+    public func shutdown() async {
+        let (channels, sweep) = state.withLockedValue { state in
+            defer { state.channels = []; state.sweep = nil }
+            return (state.channels, state.sweep)
+        }
+        sweep?.cancel()
+        for channel in channels { try? await channel.close().get() }
+        try? await group.shutdownGracefully()
+    }
+
+    private func checkGuard(host: String) throws(TrackerError) {
+        guard configuration.loopbackOnly else { return }
+        guard let ip = IPAddressText.parse(host), ip.count == 4 ? ip[0] == 127 : ip == [UInt8](repeating: 0, count: 15) + [1] else {
+            throw TrackerError(.loopbackGuard, "\(host) is not a loopback address and the loopback-only guard is on")
+        }
+    }
+
+    private static func text(_ address: SocketAddress) -> String {
+        let host = address.ipAddress ?? "?"
+        let port = address.port ?? 0
+        return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}

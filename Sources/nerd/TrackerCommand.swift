@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NERDCrypto
+import NERDTracker
+
+struct TrackerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tracker",
+        abstract: "Run a BitTorrent tracker (HTTP and UDP) until interrupted.",
+        discussion: """
+            Serves /announce and /scrape over HTTP (BEP 3, 7, 23, 48), BEP 15 over UDP, and \
+            Prometheus metrics at /metrics on the HTTP port. Swarms live in memory.
+            """)
+
+    @Option(help: "HTTP address, HOST:PORT (port 0 picks one).")
+    var http: String = "0.0.0.0:6969"
+
+    @Option(help: "UDP address, HOST:PORT (port 0 picks one).")
+    var udp: String = "0.0.0.0:6969"
+
+    @Flag(help: "Serve no HTTP.")
+    var noHttp = false
+
+    @Flag(help: "Serve no UDP.")
+    var noUdp = false
+
+    @Option(help: "File of hex info-hashes, one per line: track only these.")
+    var allow: String?
+
+    @Option(help: "Seconds between a client's announces.")
+    var interval: Int = 1800
+
+    @Option(help: "Most torrents tracked.")
+    var maxTorrents: Int = 2_000_000
+
+    @Option(help: "Most peers over all torrents.")
+    var maxPeers: Int = 20_000_000
+
+    @Flag(help: "Print one JSON line once serving: {\"ready\": true, \"http\": \"HOST:PORT\", \"udp\": \"HOST:PORT\"}.")
+    var json = false
+
+    func validate() throws {
+        if !noHttp, Self.split(http) == nil { throw ValidationError("--http must be HOST:PORT, got \(http)") }
+        if !noUdp, Self.split(udp) == nil { throw ValidationError("--udp must be HOST:PORT, got \(udp)") }
+        if noHttp && noUdp { throw ValidationError("--no-http and --no-udp together leave nothing to serve") }
+        guard interval >= 1 else { throw ValidationError("--interval must be at least 1 second") }
+    }
+
+    func run() async throws {
+        let loopbackOnly = Environment.value("NERD_LOOPBACK_ONLY") == "1"
+        var allowList: [[UInt8]]?
+        if let allow {
+            do { allowList = try Self.readAllowList(allow) } catch { throw failure(error) }
+        }
+        let configuration = TrackerServer.Configuration(
+            http: noHttp ? nil : Self.split(http).map { Self.guarded($0, loopbackOnly) },
+            udp: noUdp ? nil : Self.split(udp).map { Self.guarded($0, loopbackOnly) },
+            interval: interval,
+            limits: .init(maxTorrents: maxTorrents, maxPeers: maxPeers),
+            allowList: allowList, loopbackOnly: loopbackOnly)
+        let server = TrackerServer(configuration: configuration, logger: Logger(label: "nerd.tracker"))
+        do {
+            try await server.start()
+        } catch {
+            printToStandardError("\(error.code): \(error.message)")
+            throw ExitCode(1)
+        }
+        if json {
+            var fields: [(String, JSON)] = [("ready", .bool(true))]
+            if let address = server.httpAddress { fields.append(("http", .string(address))) }
+            if let address = server.udpAddress { fields.append(("udp", .string(address))) }
+            print(JSON.object(fields).text)
+        } else {
+            if let address = server.httpAddress { print("http://\(address)/announce") }
+            if let address = server.udpAddress { print("udp://\(address)/announce") }
+            print("tracking\(allowList.map { " \($0.count) allowed torrents" } ?? "") — Ctrl-C to stop")
+        }
+        flushStandardOutput()
+        await Signals.interrupted()
+        await server.shutdown()
+    }
+
+    static func split(_ text: String) -> (host: String, port: Int)? {
+        var host: Substring
+        let portText: Substring
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            host = text[text.index(after: text.startIndex)..<close]
+            guard text[text.index(after: close)...].hasPrefix(":") else { return nil }
+            portText = text[text.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { return nil }
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+        }
+        guard !host.isEmpty, let port = Int(portText), (0...65535).contains(port) else { return nil }
+        if host == "localhost" { host = "127.0.0.1" }
+        return (String(host), port)
+    }
+
+    /// Under the loopback-only guard, "all interfaces" means loopback.
+    static func guarded(_ address: (host: String, port: Int), _ loopbackOnly: Bool) -> (host: String, port: Int) {
+        guard loopbackOnly, address.host == "0.0.0.0" || address.host == "::" else { return address }
+        return ("127.0.0.1", address.port)
+    }
+
+    static func readAllowList(_ path: String) throws -> [[UInt8]] {
+        let bytes = try readFile(path, limit: 256 << 20)
+        var hashes: [[UInt8]] = []
+        for (number, line) in String(decoding: bytes, as: UTF8.self).split(separator: "\n").enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            guard trimmed.count == 40, let hash = Hex.decode(trimmed) else {
+                throw ValidationError("\(path):\(number + 1): not a 40-digit hex info-hash: \(trimmed.prefix(60))")
+            }
+            hashes.append(hash)
+        }
+        return hashes
+    }
+}

@@ -71,6 +71,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Announce load generator for Benchmarks/tracker.py (not a library product).
+        .executableTarget(name: "tracker-load", path: "Benchmarks/TrackerLoad"),
         .target(name: "NERDTestSupport", path: "Tests/NERDTestSupport"),
         .testTarget(name: "NERDCryptoTests", dependencies: ["NERDCrypto", "NERDTestSupport"]),
         .testTarget(
@@ -80,7 +82,12 @@ let package = Package(
         .testTarget(name: "NERDSwarmTests", dependencies: ["NERDSwarm", "NERDTestSupport"]),
         .testTarget(
             name: "NERDTrackerTests",
-            dependencies: ["NERDTracker", "NERDTestSupport", .product(name: "NIOPosix", package: "swift-nio")]
+            dependencies: [
+                "NERDTracker", "NERDTestSupport",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
+            ]
         ),
         .testTarget(name: "NERDNodeTests", dependencies: ["NERDNode", "NERDTestSupport"]),
         .testTarget(name: "nerdTests", dependencies: ["NERDWire", "NERDTestSupport"]),

@@ -86,7 +86,7 @@ public final class Node: Sendable {
                 configuration: .init(tiers: tiers, infoHash: torrent.infoHash, peerID: session.peerID,
                                      port: UInt16(session.listenAddress?.port ?? 0), numWant: configuration.numWant,
                                      retryDelay: configuration.trackerRetryDelay),
-                client: trackerClient,
+                client: trackerClient, logger: logger,
                 progress: { (try? await torrent.status()).map(TrackerAnnouncer.Progress.init) })
             announcers.withLockedValue { $0[torrent.infoHash] = announcer }
             session.add(peerSource: TrackerPeerSource(announcer: announcer), torrent: torrent)

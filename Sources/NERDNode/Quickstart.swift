@@ -1,10 +1,12 @@
 import Foundation
 import NERDSwarm
+import NERDTracker
 import NERDWire
 
-/// The embedded demo behind `nerd quickstart`: makes (or takes) content, creates its
-/// torrent, seeds it from one node and downloads it with a second over real loopback TCP,
-/// then checks the copy byte for byte. Nothing leaves the machine (loopback-only guard on).
+/// The embedded demo behind `nerd quickstart`: makes (or takes) content, starts a tracker,
+/// creates a torrent announcing to it, seeds it from one node and downloads it with a second
+/// that finds the seed through the tracker, over real loopback TCP, then checks the copy
+/// byte for byte. Nothing leaves the machine (loopback-only guard on).
 public enum Quickstart {
     public struct Result: Sendable {
         public var torrentPath: String
@@ -13,6 +15,8 @@ public enum Quickstart {
         public var infoHash: String
         public var totalSize: Int64
         public var seconds: Double
+        /// The embedded tracker's announce URL.
+        public var tracker: String
         /// Every file of the copy equals its source.
         public var identical: Bool
     }
@@ -44,9 +48,19 @@ public enum Quickstart {
             throw SwarmError(.storage, "\(absolute.path) is inside the quickstart's download folder; share something else")
         }
         let savePath = absolute.deletingLastPathComponent().path
+        // A short interval lets whichever node announces first learn of the other within seconds.
+        let tracker = TrackerServer(configuration: .init(http: ("127.0.0.1", 0), udp: ("127.0.0.1", 0), interval: 2,
+                                                         loopbackOnly: true, threads: 1))
+        try await tracker.start()
+        let trackerURL = "http://\(tracker.httpAddress ?? "127.0.0.1:0")/announce"
         var options = TorrentCreator.Options()
+        options.trackers = [[trackerURL], ["udp://\(tracker.udpAddress ?? "127.0.0.1:0")/announce"]]
         options.creationDate = Int64(Date().timeIntervalSince1970)
-        let torrentBytes = try TorrentCreator.create(from: absolute.path, options: options)
+        let torrentBytes: [UInt8]
+        do { torrentBytes = try TorrentCreator.create(from: absolute.path, options: options) } catch {
+            await tracker.shutdown()
+            throw error
+        }
         let metainfo = try Metainfo(bytes: torrentBytes)
         let torrentPath = workDirectory + "/" + metainfo.name + ".torrent"
         try Data(torrentBytes).write(to: URL(fileURLWithPath: torrentPath))
@@ -64,9 +78,7 @@ public enum Quickstart {
             guard try await seed.status().isComplete else {
                 throw SwarmError(.dataMismatch, "\(absolute.path) changed while its torrent was made")
             }
-            guard let seedAddress = seeder.listenAddress else { throw SwarmError(.notRunning, "seeder has no address") }
-            let download = try await leecher.add(metainfo: metainfo, savePath: downloads,
-                                                 peerSources: [StaticPeerSource([seedAddress])])
+            let download = try await leecher.add(metainfo: metainfo, savePath: downloads)
             let reporter = Task {
                 while !Task.isCancelled {
                     if let status = try? await download.status() { progress(status) }
@@ -79,17 +91,19 @@ public enum Quickstart {
         } catch {
             await leecher.shutdown()
             await seeder.shutdown()
+            await tracker.shutdown()
             throw error
         }
         await leecher.shutdown()
         await seeder.shutdown()
+        await tracker.shutdown()
         let seconds = Date().timeIntervalSince(started)
         let identical = metainfo.files.filter { !$0.isPadFile }.allSatisfy {
             fm.contentsEqual(atPath: savePath + "/" + $0.pathString, andPath: downloads + "/" + $0.pathString)
         }
         return Result(torrentPath: torrentPath, sourcePath: absolute.path, downloadedPath: downloads + "/" + metainfo.name,
                       infoHash: metainfo.infoHashes.v1?.hex ?? "", totalSize: metainfo.totalSize, seconds: seconds,
-                      identical: identical)
+                      tracker: trackerURL, identical: identical)
     }
 
     private static func makeSample(at path: String, size: Int) throws {

@@ -19,6 +19,8 @@ public struct SwarmError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let notRunning = Code(rawValue: "not_running")
         /// The content on disk does not match the torrent.
         public static let dataMismatch = Code(rawValue: "data_mismatch")
+        /// No peer supplied metadata (BEP 9) that matches the magnet's info-hash in time.
+        public static let metadataUnavailable = Code(rawValue: "metadata_unavailable")
     }
 
     public var code: Code

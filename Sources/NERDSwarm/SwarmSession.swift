@@ -83,6 +83,7 @@ public final class SwarmSession: @unchecked Sendable {
         eventLoop = group.next()
         threadPool = NIOThreadPool(numberOfThreads: max(2, SystemInfo.activeProcessorCount))
         threadPool.start()
+        register(MetadataServer { [weak self] infoHash in self?.torrent(wireInfoHash: infoHash)?.metainfo.infoBytes })
     }
 
     /// Opens the listen socket.

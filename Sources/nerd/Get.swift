@@ -6,11 +6,16 @@ import NERDWire
 
 struct Get: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Download a torrent into DIR/<name> from BitTorrent peers.",
-        discussion: "Exits 0 once every piece is verified. Ctrl-C stops cleanly; running it again resumes.")
+        abstract: "Download a torrent or magnet link into DIR/<name> from BitTorrent peers.",
+        discussion: """
+            Exits 0 once every piece is verified. Ctrl-C stops cleanly; running it again resumes.             A magnet link's metadata is fetched from peers first (BEP 9) and saved as <out>/<name>.torrent.
+            """)
 
-    @Argument(help: "The .torrent file.")
+    @Argument(help: "The .torrent file, or a magnet: link.")
     var torrent: String
+
+    @Option(help: "Seconds to look for a magnet link's metadata before giving up.")
+    var metadataTimeout: Double = 120
 
     @Option(help: "The folder to download into; the content lands in <out>/<name>.")
     var out: String
@@ -30,14 +35,27 @@ struct Get: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let metainfo = try loadMetainfo(torrent)
-        try requireTransferable(metainfo)
+        let magnet = try torrent.hasPrefix("magnet:") ? parseMagnet(torrent) : nil
+        var metainfo = try magnet == nil ? loadMetainfo(torrent) : nil
+        if let metainfo { try requireTransferable(metainfo) }
         let node = try peerOptions.makeNode()
         let started = Date()
         do {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             try await node.start()
-            let handle = try await node.add(metainfo: metainfo, savePath: out)
+            let handle: Torrent
+            if let magnet {
+                if !json { printToStandardError("fetching metadata for \(magnet.infoHashes.v1?.hex ?? "?")…") }
+                let (added, fetched) = try await node.add(
+                    magnet: magnet, savePath: out, peerSources: [StaticPeerSource(try parsePeers(peerOptions.peers))],
+                    metadataTimeout: .milliseconds(Int64(metadataTimeout * 1000)))
+                handle = added
+                metainfo = fetched
+                try saveTorrent(fetched)
+            } else {
+                handle = try await node.add(metainfo: metainfo!, savePath: out)
+            }
+            let metainfo = metainfo!
             try peerOptions.attach(handle, in: node)
             if let only { handle.selectFiles(try Self.fileIndices(only, count: metainfo.files.count)) }
 
@@ -87,6 +105,17 @@ struct Get: AsyncParsableCommand {
 }
 
 extension Get {
+    /// Writes a fetched magnet's metainfo to `<out>/<name>.torrent` so later runs (and other
+    /// clients) can use the file.
+    func saveTorrent(_ metainfo: Metainfo) throws {
+        var bytes = Array("d".utf8)
+        if let first = metainfo.trackers.first?.first {
+            bytes += Array("8:announce\(first.utf8.count):\(first)".utf8)
+        }
+        bytes += Array("4:info".utf8) + metainfo.infoBytes + Array("e".utf8)
+        try Data(bytes).write(to: URL(fileURLWithPath: out + "/" + metainfo.name + ".torrent"))
+    }
+
     /// Parses `0,2,5-7` into indices below `count`.
     static func fileIndices(_ text: String, count: Int) throws -> Set<Int> {
         var result = Set<Int>()

@@ -7,7 +7,7 @@ struct QuickstartCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "quickstart",
         abstract: "See NERD work: seed a file from one node and download it with another, on loopback.",
-        discussion: "Makes a 64 MiB sample (or shares PATH), creates its torrent, transfers it over real TCP sockets on 127.0.0.1, and checks the copy.")
+        discussion: "Makes a 64 MiB sample (or shares PATH), starts a tracker, creates a torrent announcing to it, lets the downloader find the seed through the tracker, transfers over real TCP sockets on 127.0.0.1, and checks the copy.")
 
     @Argument(help: "A file or folder to share instead of the sample.")
     var path: String?
@@ -28,7 +28,7 @@ struct QuickstartCommand: AsyncParsableCommand {
             if json {
                 print(JSON.object([
                     ("torrent", .string(result.torrentPath)), ("source", .string(result.sourcePath)),
-                    ("downloaded", .string(result.downloadedPath)), ("info_hash", .string(result.infoHash)),
+                    ("downloaded", .string(result.downloadedPath)), ("info_hash", .string(result.infoHash)), ("tracker", .string(result.tracker)),
                     ("total_size", .int(result.totalSize)), ("seconds", .double(result.seconds)),
                     ("identical", .bool(result.identical)),
                 ]).text)
@@ -36,6 +36,7 @@ struct QuickstartCommand: AsyncParsableCommand {
                 let rate = Double(result.totalSize) / max(result.seconds, 0.001)
                 print("torrent:    \(result.torrentPath)")
                 print("info-hash:  \(result.infoHash)")
+                print("tracker:    \(result.tracker)")
                 print("downloaded: \(result.downloadedPath)")
                 print("moved \(ByteCount.format(result.totalSize)) in \(String(format: "%.2f", result.seconds)) s "
                       + "(\(ByteCount.format(Int64(rate)))/s); copy \(result.identical ? "identical to the source" : "DIFFERS from the source")")

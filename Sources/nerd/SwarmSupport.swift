@@ -21,6 +21,16 @@ func requireTransferable(_ metainfo: Metainfo) throws {
     }
 }
 
+/// Parses a magnet link, refusing v2-only ones for transfer.
+func parseMagnet(_ text: String) throws -> MagnetURI {
+    let magnet: MagnetURI
+    do throws(WireError) { magnet = try MagnetURI(parsing: text) } catch { throw fail(error) }
+    if magnet.infoHashes.v1 == nil {
+        throw failure(SwarmError(.unsupportedTorrent, "v2-only magnet links are not supported yet (no btih hash)"))
+    }
+    return magnet
+}
+
 func parsePeers(_ texts: [String]) throws -> [PeerAddress] {
     try texts.map { text in
         guard let address = PeerAddress(text) else {

@@ -53,7 +53,9 @@ import Testing
             try await Task.sleep(for: .milliseconds(50))
         }
         #expect(seedEcho.log.withLockedValue { $0 }.contains("ping"))
-        #expect(leechEcho.log.withLockedValue { $0 } == ["connected", "pong"])
+        // The two may reconnect once the download completes (seeds part), which repeats "connected".
+        let log = leechEcho.log.withLockedValue { $0 }
+        #expect(log.first == "connected" && log.contains("pong") && log.allSatisfy { $0 == "connected" || $0 == "pong" }, "\(log)")
         await leecher.shutdown()
         await seeder.shutdown()
     }

@@ -11,6 +11,7 @@ public final class BackgroundProcess: @unchecked Sendable {
         output = FileManager.default.temporaryDirectory.appendingPathComponent("nerd-bg-\(UUID().uuidString)")
         FileManager.default.createFile(atPath: output.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: executable)
+        process.environment = TestEnvironment.forChildren
         process.arguments = arguments
         let handle = try FileHandle(forWritingTo: output)
         process.standardOutput = handle

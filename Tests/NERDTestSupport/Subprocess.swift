@@ -18,6 +18,7 @@ public enum Subprocess {
                            currentDirectory: URL? = nil) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
+        process.environment = TestEnvironment.forChildren
         process.arguments = arguments
         if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("nerd-out-\(UUID().uuidString)")

@@ -216,8 +216,10 @@ public final class Torrent: @unchecked Sendable {
         eventSink.yield(.peerConnected(address: peer.address.description))
         logger.debug("peer connected", metadata: ["peer": "\(peer.address)", "outgoing": "\(peer.isOutgoing)"])
         if peer.supportsExtensions {
-            let handshake = ExtensionHandshake(messageIDs: extensions.messageIDs, client: "NERD 0.1", listenPort: listenPort > 0 ? UInt16(listenPort) : nil,
-                                               requestQueueLength: Self.maxServing)
+            let ids = extensions.messageIDs
+            let handshake = ExtensionHandshake(messageIDs: ids, client: "NERD 0.1", listenPort: listenPort > 0 ? UInt16(listenPort) : nil,
+                                               requestQueueLength: Self.maxServing,
+                                               metadataSize: ids["ut_metadata"] != nil ? metainfo.infoBytes.count : nil)
             peer.send(.extended(id: 0, payload: ByteBuffer(bytes: handshake.payload)), flush: false)
         }
         let have = picker.have

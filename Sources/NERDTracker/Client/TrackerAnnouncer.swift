@@ -1,3 +1,4 @@
+import Logging
 import NIOConcurrencyHelpers
 
 /// Keeps one torrent announced to its trackers and hands out the peers they return.
@@ -75,14 +76,17 @@ public final class TrackerAnnouncer: Sendable {
     public let configuration: Configuration
     private let client: TrackerClient
     private let progress: @Sendable () async -> Progress?
+    private let logger: Logger
     private let state: NIOLockedValueBox<State>
     private let stream: AsyncStream<(TrackerPeer, PaymentTerms?)>
     private let continuation: AsyncStream<(TrackerPeer, PaymentTerms?)>.Continuation
 
     /// - Parameters:
     ///   - progress: the torrent's counts; `nil` once it is gone.
-    public init(configuration: Configuration, client: TrackerClient, progress: @escaping @Sendable () async -> Progress?) {
+    public init(configuration: Configuration, client: TrackerClient, logger: Logger = Logger(label: "nerd.tracker.client"),
+                progress: @escaping @Sendable () async -> Progress?) {
         self.configuration = configuration
+        self.logger = logger
         self.client = client
         self.progress = progress
         state = NIOLockedValueBox(State(tiers: configuration.tiers.map { $0.shuffled() }.filter { !$0.isEmpty }))
@@ -156,11 +160,20 @@ public final class TrackerAnnouncer: Sendable {
                     state.status.seeders = response.complete
                     state.status.leechers = response.incomplete
                 }
+                logger.debug("announced", metadata: [
+                    "tracker": "\(url)", "event": "\(event.rawValue)", "peers": "\(response.peers.count)",
+                    "interval": "\(response.interval)",
+                ])
+                if let warning = response.warning {
+                    logger.warning("tracker warning", metadata: ["tracker": "\(url)", "message": "\(warning)"])
+                }
                 for peer in response.peers { continuation.yield((peer, response.terms[peer])) }
                 wait = max(response.interval, response.minInterval ?? 0, 1)
             } catch {
                 failures += 1
                 state.withLockedValue { $0.status.lastError = error.description }
+                // Every tracker of every tier failed; the last error says why.
+                logger.warning("announce failed", metadata: ["error": "\(error)", "retry_seconds": "\(min(configuration.retryDelay << min(failures - 1, 10), 1800))"])
                 wait = min(configuration.retryDelay << min(failures - 1, 10), 1800)
             }
             // Sleep in one-second steps so completion is announced as soon as it happens.
@@ -200,6 +213,7 @@ public final class TrackerAnnouncer: Sendable {
                     }
                     return (url, response)
                 } catch {
+                    logger.debug("tracker failed", metadata: ["tracker": "\(url)", "error": "\(error)"])
                     lastError = error
                 }
             }

@@ -1,0 +1,15 @@
+// tracker-load: announce load generator for Benchmarks/tracker.py.
+//
+//     tracker-load hashes --torrents N [--seed S]
+//     tracker-load udp  --target 127.0.0.1:PORT [options]
+//     tracker-load http --target 127.0.0.1:PORT [options] [--keep-alive]
+//
+// One thread, raw non-blocking sockets and poll(2), no package dependencies: the client
+// must cost far less than the tracker it loads, and behave the same against every tracker.
+// Loopback targets only. Exit status: 0 done, 1 socket failure, 2 usage.
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+exit(TrackerLoad.main(Array(CommandLine.arguments.dropFirst())))

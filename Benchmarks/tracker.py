@@ -1,0 +1,347 @@
+#!/usr/bin/env python3
+"""Tracker benchmark: `nerd tracker` against opentracker, the same announce load, in one run.
+
+Both trackers listen on 127.0.0.1 for the whole run and each scenario loads one, then the
+other, back to back (so drift on a shared machine hits both alike). The load comes from
+tracker-load (Benchmarks/TrackerLoad: one thread, raw sockets), on synthetic torrents whose
+info-hashes it derives from a seed; opentracker gets them as its whitelist.
+
+    (a) fill: every (torrent, peer) announces once over UDP; tracker RSS growth -> MiB, bytes/peer
+    (b) UDP connect + announce pairs for --duration seconds
+    (c) UDP announces reusing a connection ID (renewed every 60 s or 1000 announces)
+    (d) HTTP, one TCP connection per announce (Connection: close)
+    (e) HTTP keep-alive (opentracker closes every connection anyway: measured as it is)
+
+Prints per scenario NERD, opentracker and NERD/opentracker for announces/s, latency
+percentiles and tracker CPU per announce (user+system of the tracker process: the figure that
+does not depend on how the 2 cores are shared with the client), then the exact commands.
+
+    Benchmarks/tracker.py [--torrents 100000] [--peers 10] [--duration 10] [--skip-fill] [--no-build]
+
+Builds `swift build -c release --product nerd` and `--product tracker-load` with
+--scratch-path $NERD_BUILD_PATH (default .build) and any extra arguments in $NERD_BUILD_FLAGS.
+Needs Debian's opentracker (IPv4, whitelist build) and root: it chroots to its work folder
+and drops to nobody. Everything binds 127.0.0.1.
+"""
+import argparse, json, os, shlex, shutil, signal, socket, struct, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OPENTRACKER = "/usr/bin/opentracker"
+PROTOCOL_ID = 0x41727101980
+SCENARIOS = [  # (key, title, tracker-load arguments; {udp}/{http} become the tracker's ports)
+    ("fill", "udp fill (every peer once)", ["udp", "--target", "127.0.0.1:{udp}", "--fill"]),
+    ("udp", "udp connect+announce pairs", ["udp", "--target", "127.0.0.1:{udp}"]),
+    ("udp-reuse", "udp reused connection ID", ["udp", "--target", "127.0.0.1:{udp}", "--reuse-connection-id"]),
+    ("http", "http connection per announce", ["http", "--target", "127.0.0.1:{http}"]),
+    ("http-keep", "http keep-alive", ["http", "--target", "127.0.0.1:{http}", "--keep-alive"]),
+]
+
+
+def free_port(kind):
+    s = socket.socket(socket.AF_INET, kind)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def free_ports():
+    """A port free for TCP and one free for UDP."""
+    return free_port(socket.SOCK_STREAM), free_port(socket.SOCK_DGRAM)
+
+
+def proc_status_kib(pid, field):
+    for line in open("/proc/%d/status" % pid):
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def cpu_seconds(pid):
+    fields = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds():
+    """CPU seconds all cores spent not idle (for spotting other load on the machine)."""
+    values = [int(v) for v in open("/proc/stat").readline().split()[1:]]
+    return (sum(values[:8]) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def build(build_path, flags):
+    for product in ("nerd", "tracker-load"):
+        cmd = ["swift", "build", "-c", "release", "--scratch-path", build_path, "--product", product] + flags
+        print("$ " + shlex.join(cmd), flush=True)
+        subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+
+
+class Tracker:
+    """One tracker process, its ports, and its RSS right after start (before any load)."""
+
+    def __init__(self, name, cmd, http, udp, log, env=None, cwd=None):
+        self.name, self.cmd, self.http, self.udp, self.log = name, cmd, http, udp, log
+        # stderr to a file: a pipe nobody reads would stall the tracker once it fills.
+        with open(log, "w") as err:
+            self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True, env=env, cwd=cwd)
+        self.base_rss_kib = None
+
+    def log_tail(self):
+        try:
+            return open(self.log, errors="replace").read().strip()[-500:]
+        except OSError:
+            return ""
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)  # nerd shuts down on SIGINT; opentracker exits on it too
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+    def rss_kib(self):
+        return proc_status_kib(self.proc.pid, "VmRSS")
+
+
+def wait_json_ready(tracker, timeout=30):
+    """Reads nerd's stdout up to its {"ready": true ...} line."""
+    import selectors
+    selector = selectors.DefaultSelector()
+    selector.register(tracker.proc.stdout, selectors.EVENT_READ)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if tracker.proc.poll() is not None:
+            raise RuntimeError("%s exited: %s" % (tracker.name, tracker.log_tail()))
+        if selector.select(timeout=0.2):
+            line = tracker.proc.stdout.readline()
+            if '"ready": true' in line:
+                return json.loads(line)
+    raise RuntimeError("%s did not print its ready line within %d s" % (tracker.name, timeout))
+
+
+def udp_answers(port, info_hash, timeout=20):
+    """Whether a BEP 15 connect and a `stopped` announce for `info_hash` (stores no peer) get
+    proper replies: for opentracker that also means the whitelist is loaded."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(0.2)
+    deadline = time.time() + timeout
+    try:
+        while time.time() < deadline:
+            try:
+                s.sendto(struct.pack(">QII", PROTOCOL_ID, 0, 1), ("127.0.0.1", port))
+                reply = s.recv(2048)
+                if len(reply) < 16 or struct.unpack(">II", reply[:8]) != (0, 1):
+                    continue
+                cid = struct.unpack(">Q", reply[8:16])[0]
+                announce = struct.pack(">QII20s20sQQQIIIiH", cid, 1, 2, info_hash, b"-TL0001-probe-000000", 0, 0, 0,
+                                       3, 0, 0, 0, 9)
+                s.sendto(announce, ("127.0.0.1", port))
+                reply = s.recv(2048)
+                if len(reply) >= 20 and struct.unpack(">II", reply[:8]) == (1, 2):
+                    return True
+            except (socket.timeout, ConnectionRefusedError):
+                pass
+            time.sleep(0.1)
+        return False
+    finally:
+        s.close()
+
+
+def tcp_answers(port, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+def start_nerd(nerd, work, allow):
+    http, udp = free_ports()
+    cmd = [nerd, "tracker", "--http", "127.0.0.1:%d" % http, "--udp", "127.0.0.1:%d" % udp, "--json"]
+    if allow: cmd += ["--allow", allow]
+    env = dict(os.environ, NERD_LOOPBACK_ONLY="1", NERD_LOG="warning")
+    tracker = Tracker("nerd", cmd, http, udp, os.path.join(work, "nerd.log"), env=env)
+    wait_json_ready(tracker)
+    return tracker
+
+
+def start_opentracker(workdir):
+    # Debian's build serves only whitelisted info-hashes and reads -w relative to its -d chroot.
+    http, udp = free_ports()
+    cmd = [OPENTRACKER, "-i", "127.0.0.1", "-p", str(http), "-P", str(udp), "-d", workdir, "-w", "whitelist.txt",
+           "-u", "nobody"]
+    return Tracker("opentracker", cmd, http, udp, os.path.join(workdir, "opentracker.log"), cwd=workdir)
+
+
+def run_load(load, tracker, args, scenario_args):
+    """Runs one tracker-load scenario against `tracker`; returns its JSON plus CPU figures."""
+    argv = [a.format(udp=tracker.udp, http=tracker.http) for a in scenario_args]
+    cmd = [load] + argv + ["--torrents", str(args.torrents), "--peers", str(args.peers), "--seed", str(args.seed),
+                          "--window", str(args.window), "--json"]
+    if "--fill" not in argv: cmd += ["--duration", str(args.duration)]
+    print("$ " + shlex.join(cmd), flush=True)
+    tracker_cpu0, busy0, children0 = cpu_seconds(tracker.proc.pid), machine_busy_seconds(), os.times()
+    t0 = time.time()
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=args.duration + 3600)
+    wall = time.time() - t0
+    if out.returncode != 0 or tracker.proc.poll() is not None:
+        raise RuntimeError("load on %s failed (exit %d): %s" % (tracker.name, out.returncode, out.stderr.strip()))
+    lines = out.stdout.strip().splitlines()
+    print("  " + lines[0], flush=True)
+    result = json.loads(lines[-1])
+    children1 = os.times()
+    result["tracker_cpu"] = cpu_seconds(tracker.proc.pid) - tracker_cpu0
+    result["client_cpu"] = (children1.children_user - children0.children_user) + (
+        children1.children_system - children0.children_system)
+    # Busy CPU on the machine that was neither this tracker nor the client (another build, a test run).
+    result["other_cpu_per_s"] = max(0.0, machine_busy_seconds() - busy0 - result["tracker_cpu"] - result["client_cpu"]) / wall
+    result["command"] = cmd
+    return result
+
+
+def measure_fill(load, tracker, args):
+    result = run_load(load, tracker, args, SCENARIOS[0][2])
+    time.sleep(0.5)  # let the last replies' buffers settle before reading RSS
+    grown = tracker.rss_kib() - tracker.base_rss_kib
+    result["rss_base_mib"] = tracker.base_rss_kib / 1024.0
+    result["rss_growth_mib"] = grown / 1024.0
+    result["bytes_per_peer"] = grown * 1024.0 / max(1, result["requests"])
+    return result
+
+
+# --- report -----------------------------------------------------------------------------------
+
+def rows_for(key, results):
+    """(metric, nerd value, opentracker value, format) rows of one scenario."""
+    def get(name, field, scale=1.0):
+        value = results[name].get(field)
+        return None if value is None else value * scale
+
+    def per_announce_us(name):
+        r = results[name]
+        return r["tracker_cpu"] * 1e6 / r["requests"] if r["requests"] else None
+
+    rows = [("announces/s", get("nerd", "announces_per_second"), get("opentracker", "announces_per_second"), "%.0f")]
+    for p in ("p50", "p90", "p99"):
+        rows.append(("latency %s ms" % p, results["nerd"]["latency_ms"][p], results["opentracker"]["latency_ms"][p],
+                     "%.3f"))
+    rows.append(("tracker CPU us/announce", per_announce_us("nerd"), per_announce_us("opentracker"), "%.1f"))
+    rows.append(("client CPU s", get("nerd", "client_cpu"), get("opentracker", "client_cpu"), "%.2f"))
+    if key == "fill":
+        rows.append(("RSS at start MiB", get("nerd", "rss_base_mib"), get("opentracker", "rss_base_mib"), "%.1f"))
+        rows.append(("RSS growth MiB", get("nerd", "rss_growth_mib"), get("opentracker", "rss_growth_mib"), "%.1f"))
+        rows.append(("bytes/peer", get("nerd", "bytes_per_peer"), get("opentracker", "bytes_per_peer"), "%.1f"))
+    # Counts, not rates: shown as text so they get no ratio.
+    rows.append(("timeouts/errors", "%d/%d" % (results["nerd"]["timeouts"], results["nerd"]["errors"]),
+                 "%d/%d" % (results["opentracker"]["timeouts"], results["opentracker"]["errors"]), "%s"))
+    if key == "http-keep":
+        rows.append(("server closes", str(results["nerd"]["server_closes"]),
+                     str(results["opentracker"]["server_closes"]), "%s"))
+    return rows
+
+
+def print_report(args, titles, all_results, trackers):
+    print()
+    print("tracker benchmark: %d torrents x %d peers, %g s per timed scenario, window %d, %d cores, 127.0.0.1" % (
+        args.torrents, args.peers, args.duration, args.window, os.cpu_count()))
+    print("%-30s %-24s %12s %12s %9s" % ("scenario", "metric", "NERD", "opentracker", "NERD/ot"))
+    for key, results in all_results:
+        title = titles[key]
+        for metric, a, b, fmt in rows_for(key, results):
+            ratio = "%.2f" % (a / b) if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b else "-"
+            cell = lambda v: "-" if v is None else fmt % v
+            print("%-30s %-24s %12s %12s %9s" % (title, metric, cell(a), cell(b), ratio))
+            title = ""
+        busy = max(r["other_cpu_per_s"] for r in results.values())
+        if busy > 0.25:
+            print("%-30s (other processes used up to %.2f cores meanwhile: figures may be low)" % ("", busy))
+    print()
+    print("Ratios are NERD / opentracker: above 1 means NERD has more (better for announces/s, worse")
+    print("for latency, CPU and memory). Latency: UDP from the announce's send to its reply; HTTP per")
+    print("connection from the TCP connect to the last reply byte, keep-alive from the request's send.")
+    print("opentracker's whitelist (%d info-hashes, about %.1f MiB) is loaded before its start RSS is read, so" % (
+        args.torrents, args.torrents * 20 / 1048576.0))
+    print("it counts toward opentracker's memory but not toward its growth; nerd runs %s." % (
+        "with the same list (--allow)" if args.nerd_whitelist else "without an allow-list"))
+    print()
+    print("commands:")
+    for tracker in trackers:
+        print("  %s: %s" % (tracker.name, shlex.join(tracker.cmd)))
+    for key, results in all_results:
+        for name in ("nerd", "opentracker"):
+            print("  %-9s %-11s %s" % (key, name, shlex.join(results[name]["command"])))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--torrents", type=int, default=100_000)
+    ap.add_argument("--peers", type=int, default=10)
+    ap.add_argument("--duration", type=float, default=10.0, help="seconds per timed scenario")
+    ap.add_argument("--window", type=int, default=64, help="requests/connections in flight")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--skip-fill", action="store_true")
+    ap.add_argument("--no-build", action="store_true", help="use the binaries already built")
+    ap.add_argument("--nerd-whitelist", action="store_true", help="give nerd the same allow-list (--allow)")
+    args = ap.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("tracker.py: run as root (opentracker chroots to its work folder and drops to nobody)")
+    if not os.access(OPENTRACKER, os.X_OK):
+        sys.exit("tracker.py: %s not found (apt-get install opentracker)" % OPENTRACKER)
+    build_path = os.environ.get("NERD_BUILD_PATH", os.path.join(ROOT, ".build"))
+    if not args.no_build:
+        build(build_path, shlex.split(os.environ.get("NERD_BUILD_FLAGS", "")))
+    nerd, load = (os.path.join(build_path, "release", p) for p in ("nerd", "tracker-load"))
+
+    # SIGTERM (and Ctrl-C) unwind through `finally`, which stops both trackers and removes the work folder.
+    def interrupted(*_):
+        raise KeyboardInterrupt()
+    signal.signal(signal.SIGTERM, interrupted)
+    work = tempfile.mkdtemp(prefix="nerd-tracker-bench-")
+    trackers = []
+    try:
+        os.chmod(work, 0o755)  # opentracker reads its whitelist after dropping to nobody
+        whitelist = os.path.join(work, "whitelist.txt")
+        with open(whitelist, "w") as f:
+            subprocess.run([load, "hashes", "--torrents", str(args.torrents), "--seed", str(args.seed)], stdout=f,
+                           check=True)
+        os.chmod(whitelist, 0o644)
+        first_hash = bytes.fromhex(open(whitelist).readline().strip())
+
+        trackers.append(start_nerd(nerd, work, whitelist if args.nerd_whitelist else None))
+        trackers.append(start_opentracker(work))
+        for tracker in trackers:
+            if not (udp_answers(tracker.udp, first_hash) and tcp_answers(tracker.http)):
+                raise RuntimeError("%s does not answer on 127.0.0.1:%d (http) / %d (udp): %s" % (
+                    tracker.name, tracker.http, tracker.udp, tracker.log_tail()))
+            tracker.base_rss_kib = tracker.rss_kib()
+        print("nerd pid %d (RSS %.1f MiB), opentracker pid %d (RSS %.1f MiB, whitelist loaded); load average %s" % (
+            trackers[0].proc.pid, trackers[0].base_rss_kib / 1024.0, trackers[1].proc.pid,
+            trackers[1].base_rss_kib / 1024.0, " ".join(open("/proc/loadavg").read().split()[:3])), flush=True)
+
+        titles = {key: title for key, title, _ in SCENARIOS}
+        all_results = []
+        for key, title, scenario_args in SCENARIOS:
+            if key == "fill" and args.skip_fill: continue
+            print("-- " + title, flush=True)
+            results = {}
+            for tracker in trackers:
+                results[tracker.name] = measure_fill(load, tracker, args) if key == "fill" else run_load(
+                    load, tracker, args, scenario_args)
+            all_results.append((key, results))
+        print_report(args, titles, all_results, trackers)
+    except KeyboardInterrupt:
+        print("tracker.py: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        for tracker in trackers:
+            tracker.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

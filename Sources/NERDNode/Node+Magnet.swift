@@ -1,0 +1,69 @@
+import NERDSwarm
+import NERDTracker
+import NERDWire
+
+extension Node {
+    /// Adds a torrent known only by its magnet link: finds peers through the magnet's
+    /// trackers (`tr`), its peers (`x.pe`) and `peerSources`, fetches the info dictionary from
+    /// them (BEP 9, checked against the info-hash), then continues as
+    /// ``add(metainfo:savePath:peerSources:)`` with the magnet's trackers.
+    /// - Parameter metadataTimeout: how long to look for metadata.
+    /// - Returns: the torrent and its metainfo (to save as a .torrent, for instance).
+    /// - Throws: ``SwarmError`` `.unsupportedTorrent` for a magnet without a v1 (`btih`) hash,
+    ///   `.metadataUnavailable`, or as ``add(metainfo:savePath:peerSources:)``.
+    public func add(magnet: MagnetURI, savePath: String, peerSources: [any PeerSource] = [],
+                    metadataTimeout: Duration = .seconds(120)) async throws -> (Torrent, Metainfo) {
+        guard let v1 = magnet.infoHashes.v1 else {
+            throw SwarmError(.unsupportedTorrent, "v2-only magnet links are not supported yet (no btih hash)")
+        }
+        let given = magnet.peers.compactMap(PeerAddress.init)
+        var sources = peerSources + (given.isEmpty ? [] : [StaticPeerSource(given)])
+        let tiers = (magnet.trackers.isEmpty ? [] : [magnet.trackers])
+            + (configuration.extraTrackers.isEmpty ? [] : [configuration.extraTrackers])
+        var announcer: TrackerAnnouncer?
+        if configuration.useTrackers, !tiers.isEmpty {
+            // Before the metadata is known the size is too: announce as a leecher with 1 byte left.
+            let phase = TrackerAnnouncer(
+                configuration: .init(tiers: tiers, infoHash: v1.bytes, peerID: session.peerID,
+                                     port: UInt16(session.listenAddress?.port ?? 0), numWant: configuration.numWant,
+                                     retryDelay: configuration.trackerRetryDelay),
+                client: trackerClient,
+                progress: { TrackerAnnouncer.Progress(uploaded: 0, downloaded: 0, left: 1) })
+            announcer = phase
+            sources.append(TrackerPeerSource(announcer: phase))
+        }
+        let fetcher = MetadataFetcher(infoHash: v1.bytes, peerID: session.peerID,
+                                      loopbackOnly: session.configuration.loopbackOnly)
+        let info: [UInt8]
+        do {
+            info = try await fetcher.fetch(from: Self.merge(sources, infoHash: v1.bytes), timeout: metadataTimeout)
+        } catch {
+            await announcer?.stop()
+            throw error
+        }
+        await announcer?.stop()
+        var metainfo = try Metainfo(infoDictionary: info)
+        // The extra trackers are added again by add(metainfo:); keep the magnet's own here.
+        metainfo.trackers = magnet.trackers.isEmpty ? [] : [magnet.trackers]
+        let torrent = try await add(metainfo: metainfo, savePath: savePath,
+                                    peerSources: peerSources + (given.isEmpty ? [] : [StaticPeerSource(given)]))
+        return (torrent, metainfo)
+    }
+
+    /// One stream of every source's peers.
+    static func merge(_ sources: [any PeerSource], infoHash: [UInt8]) -> AsyncStream<PeerAddress> {
+        AsyncStream { continuation in
+            let task = Task {
+                await withTaskGroup(of: Void.self) { group in
+                    for source in sources {
+                        group.addTask {
+                            for await address in source.peers(infoHash: infoHash) { continuation.yield(address) }
+                        }
+                    }
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+
+@testable import NERDTracker
+
+@Suite struct SwarmRegistryTests {
+    static let hash = [UInt8](repeating: 0xAA, count: 20)
+
+    func announce(_ registry: SwarmRegistry, port: UInt16, left: Int64 = 100, event: AnnounceRequest.Event = .none,
+                  numWant: Int? = nil, hash: [UInt8] = hash, ip: [UInt8] = [127, 0, 0, 1], terms: PaymentTerms? = nil,
+                  wantsTerms: Bool = false) throws -> SwarmRegistry.AnnounceResult {
+        let request = AnnounceRequest(infoHash: hash, peerID: Array(repeating: 1, count: 20), port: port, left: left,
+                                      event: event, numWant: numWant, terms: terms, wantsTerms: wantsTerms)
+        return try registry.announce(request, compactAddress: ip + [UInt8(port >> 8), UInt8(port & 0xFF)])
+    }
+
+    func ports(_ compact: [UInt8]) -> Set<UInt16> {
+        Set(TrackerPeer.parseCompact(compact, addressLength: 4)!.map(\.port))
+    }
+
+    @Test func peersSeeEachOtherButNotThemselves() throws {
+        let registry = SwarmRegistry()
+        _ = try announce(registry, port: 1, event: .started)
+        _ = try announce(registry, port: 2, left: 0, event: .started)
+        let third = try announce(registry, port: 3, event: .started)
+        #expect(ports(third.peers4) == [1, 2])
+        #expect(third.complete == 1 && third.incomplete == 2)
+        // Re-announcing does not add a peer twice.
+        let again = try announce(registry, port: 3)
+        #expect(again.complete + again.incomplete == 3)
+    }
+
+    @Test func seedersGetLeechersOnlyAndCountsFollowEvents() throws {
+        let registry = SwarmRegistry()
+        _ = try announce(registry, port: 1, left: 0, event: .started)
+        _ = try announce(registry, port: 2, left: 0, event: .started)
+        _ = try announce(registry, port: 3, event: .started)
+        #expect(ports(try announce(registry, port: 1, left: 0).peers4) == [3])
+        _ = try announce(registry, port: 3, left: 0, event: .completed)
+        var scrape = registry.scrape([Self.hash, [UInt8](repeating: 0, count: 20)])
+        #expect(scrape[0] == ScrapeEntry(complete: 3, downloaded: 1, incomplete: 0))
+        #expect(scrape[1] == ScrapeEntry(complete: 0, downloaded: 0, incomplete: 0))
+        let stopped = try announce(registry, port: 2, left: 0, event: .stopped)
+        #expect(stopped.peers4.isEmpty, "a stopping peer gets no peers")
+        scrape = registry.scrape([Self.hash])
+        #expect(scrape[0].complete == 2)
+    }
+
+    @Test func numwantIsCappedAndPortZeroIsNotHandedOut() throws {
+        let registry = SwarmRegistry(limits: .init(maxNumWant: 5, defaultNumWant: 3))
+        for port in 1...20 { _ = try announce(registry, port: UInt16(port)) }
+        #expect(try announce(registry, port: 1).peers4.count == 3 * 6)
+        #expect(try announce(registry, port: 1, numWant: 1000).peers4.count == 5 * 6)
+        #expect(try announce(registry, port: 1, numWant: 0).peers4.isEmpty)
+        let passive = try announce(registry, port: 0, numWant: 5)
+        #expect(passive.peers4.count == 5 * 6)
+        #expect(registry.statistics().peers == 20)
+    }
+
+    @Test func randomStartsHandOutEveryPeer() throws {
+        let registry = SwarmRegistry()
+        for port in 1...100 { _ = try announce(registry, port: UInt16(port)) }
+        var seen = Set<UInt16>()
+        for _ in 0..<200 { seen.formUnion(ports(try announce(registry, port: 1, numWant: 10).peers4)) }
+        #expect(seen.count == 99)
+    }
+
+    @Test func limitsBoundMemoryAndTheAnnounceStillGetsPeers() throws {
+        let registry = SwarmRegistry(limits: .init(maxTorrents: 64, maxPeersPerTorrent: 5), shardCount: 64)
+        for port in 1...10 { _ = try announce(registry, port: UInt16(port)) }
+        let refused = try announce(registry, port: 11)
+        #expect(refused.refused?.code == .full)
+        #expect(refused.peers4.count == 5 * 6)
+        #expect(registry.statistics().peers == 5)
+        for i in 0..<10_000 {
+            var hash = [UInt8](repeating: 0, count: 20)
+            withUnsafeBytes(of: UInt64(i)) { hash.replaceSubrange(0..<8, with: $0) }
+            hash[19] = UInt8(i & 0xFF)
+            _ = try announce(registry, port: 1, hash: hash)
+        }
+        #expect(registry.statistics().torrents <= 64)
+    }
+
+    @Test func allowListRefusesOtherTorrents() throws {
+        let registry = SwarmRegistry(allowList: [Self.hash])
+        _ = try announce(registry, port: 1)
+        #expect { _ = try announce(registry, port: 1, hash: [UInt8](repeating: 1, count: 20)) } throws: {
+            ($0 as? TrackerError)?.code == .notAllowed
+        }
+    }
+
+    @Test func ipv6PeersAreKeptApartAndReturnedAsPeers6() throws {
+        let registry = SwarmRegistry()
+        let six = [UInt8](repeating: 0x20, count: 1) + [UInt8](repeating: 0x01, count: 15)
+        _ = try announce(registry, port: 7, ip: six)
+        _ = try announce(registry, port: 8, ip: six)
+        let reply = try announce(registry, port: 1)
+        #expect(reply.peers6.count == 2 * 18)
+        #expect(Set(TrackerPeer.parseCompact(reply.peers6, addressLength: 16)!.map(\.port)) == [7, 8])
+        let back = try announce(registry, port: 7, ip: six)
+        #expect(TrackerPeer.parseCompact(back.peers6, addressLength: 16)!.map(\.port) == [8])
+        #expect(ports(back.peers4) == [1])
+    }
+
+    @Test func termsAreReturnedOnlyWhenAsked() throws {
+        let registry = SwarmRegistry()
+        let terms = try PaymentTerms(payee: [2] + Array(repeating: 1, count: 32), priceMillisatoshisPerMiB: 250)
+        _ = try announce(registry, port: 1, left: 0, terms: terms)
+        _ = try announce(registry, port: 2, left: 0)
+        #expect(try announce(registry, port: 3).terms.isEmpty)
+        let asked = try announce(registry, port: 3, wantsTerms: true)
+        #expect(asked.terms.count == 1)
+        #expect(asked.terms.first?.terms == terms)
+        #expect(asked.terms.first?.compact == [127, 0, 0, 1, 0, 1])
+        // Announcing without terms withdraws them.
+        _ = try announce(registry, port: 1, left: 0)
+        #expect(try announce(registry, port: 3, wantsTerms: true).terms.isEmpty)
+    }
+
+    @Test func silentPeersExpire() async throws {
+        let registry = SwarmRegistry(peerTimeout: 1)
+        _ = try announce(registry, port: 1)
+        _ = try announce(registry, port: 2, left: 0)
+        #expect(registry.expire().peers == 2)
+        try await Task.sleep(for: .milliseconds(2300))
+        _ = try announce(registry, port: 3)
+        let totals = registry.expire()
+        #expect(totals.peers == 1 && totals.seeders == 0 && totals.torrents == 1)
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import NIOConcurrencyHelpers
+import Testing
+
+@testable import NERDTracker
+
+@Suite(.serialized) struct TrackerAnnouncerTests {
+    static let hash = [UInt8](repeating: 0x3C, count: 20)
+
+    @Test func tiersFailOverEventsFollowProgressAndStopLeavesTheSwarm() async throws {
+        let server = TrackerServer(configuration: .init(http: ("127.0.0.1", 0), udp: ("127.0.0.1", 0), interval: 1,
+                                                        loopbackOnly: true, threads: 1))
+        try await server.start()
+        let client = TrackerClient(configuration: .init(loopbackOnly: true, udpBaseTimeout: .milliseconds(100), udpMaxRetries: 0))
+        // Another peer already in the swarm, so the announcer has someone to find.
+        _ = try await client.announce("udp://\(server.udpAddress!)",
+                                      AnnounceRequest(infoHash: Self.hash, peerID: Array(repeating: 9, count: 20), port: 7777, left: 0))
+        let deadProbe = try await UDPProbe(target: try .init(ipAddress: "127.0.0.1", port: 9))
+        let dead = "udp://127.0.0.1:\(deadProbe.port)/announce"
+        let live = "http://\(server.httpAddress!)/announce"
+        let left = NIOLockedValueBox<Int64>(1000)
+        let announcer = TrackerAnnouncer(
+            configuration: .init(tiers: [[dead], [dead, live]], infoHash: Self.hash, peerID: Array(repeating: 1, count: 20),
+                                 port: 6000, retryDelay: 1),
+            client: client,
+            progress: { TrackerAnnouncer.Progress(uploaded: 0, downloaded: 1000 - left.withLockedValue { $0 }, left: left.withLockedValue { $0 }) })
+        var peers = announcer.peers().makeAsyncIterator()
+        let first = await peers.next()
+        #expect(first?.0 == TrackerPeer(ip: [127, 0, 0, 1], port: 7777))
+        #expect(announcer.status.lastTracker == live)
+        #expect(server.registry.scrape([Self.hash])[0] == ScrapeEntry(complete: 1, downloaded: 0, incomplete: 1))
+
+        left.withLockedValue { $0 = 0 }
+        var completed = false
+        for _ in 0..<50 where !completed {
+            try await Task.sleep(for: .milliseconds(100))
+            completed = server.registry.scrape([Self.hash])[0].downloaded == 1
+        }
+        #expect(completed, "the completed event reached the tracker")
+        #expect(server.registry.scrape([Self.hash])[0].complete == 2)
+
+        await announcer.stop()
+        #expect(server.registry.scrape([Self.hash])[0].complete == 1, "stopped removed the peer")
+        #expect(await peers.next() == nil, "the stream ends after stop")
+        deadProbe.close()
+        await client.shutdown()
+        await server.shutdown()
+    }
+}

@@ -1,0 +1,209 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import Testing
+
+@testable import NERDTracker
+
+/// A live tracker on loopback, driven by the NERD client and by raw sockets.
+@Suite(.serialized) struct TrackerServerTests {
+    static let hash = [UInt8](repeating: 0x5A, count: 20)
+
+    func withTracker(_ configuration: TrackerServer.Configuration = .init(http: ("127.0.0.1", 0), udp: ("127.0.0.1", 0),
+                                                                          interval: 120, loopbackOnly: true, threads: 2),
+                     _ body: (TrackerServer, TrackerClient) async throws -> Void) async throws {
+        let server = TrackerServer(configuration: configuration)
+        try await server.start()
+        let client = TrackerClient(configuration: .init(loopbackOnly: true, httpTimeout: .seconds(5),
+                                                        udpBaseTimeout: .milliseconds(300), udpMaxRetries: 1))
+        do {
+            try await body(server, client)
+        } catch {
+            await client.shutdown()
+            await server.shutdown()
+            throw error
+        }
+        await client.shutdown()
+        await server.shutdown()
+    }
+
+    func request(port: UInt16, left: Int64 = 10, event: AnnounceRequest.Event = .started) -> AnnounceRequest {
+        AnnounceRequest(infoHash: Self.hash, peerID: Array("-NE0001-\(String(format: "%012d", port))".utf8), port: port,
+                        left: left, event: event)
+    }
+
+    @Test func httpAndUDPAnnouncesShareOneSwarm() async throws {
+        try await withTracker { server, client in
+            let http = "http://\(server.httpAddress!)/announce"
+            let udp = "udp://\(server.udpAddress!)/announce"
+            let first = try await client.announce(http, request(port: 1001, left: 0))
+            #expect(first.peers.isEmpty && first.interval == 120)
+            let second = try await client.announce(udp, request(port: 1002))
+            #expect(second.peers == [TrackerPeer(ip: [127, 0, 0, 1], port: 1001)])
+            #expect(second.complete == 1 && second.incomplete == 1)
+            let third = try await client.announce(http, request(port: 1003, event: .none))
+            #expect(Set(third.peers.map(\.port)) == [1001, 1002])
+            for url in [http, udp] {
+                let counts = try await client.scrape(url, infoHashes: [Self.hash])
+                #expect(counts[Self.hash] == ScrapeEntry(complete: 1, downloaded: 0, incomplete: 2))
+            }
+            _ = try await client.announce(udp, request(port: 1002, left: 0, event: .completed))
+            _ = try await client.announce(http, request(port: 1003, event: .stopped))
+            let counts = try await client.scrape(udp, infoHashes: [Self.hash])
+            #expect(counts[Self.hash] == ScrapeEntry(complete: 2, downloaded: 1, incomplete: 0))
+        }
+    }
+
+    @Test func paymentTermsTravelOverHTTP() async throws {
+        try await withTracker { server, client in
+            let url = "http://\(server.httpAddress!)/announce"
+            var seller = request(port: 2001, left: 0)
+            seller.terms = try PaymentTerms(payee: [2] + Array(repeating: 0x11, count: 32), priceMillisatoshisPerMiB: 800,
+                                            currencies: ["BSV", "NERD"], uploadRate: 5_000_000, uptime: 60)
+            _ = try await client.announce(url, seller)
+            var buyer = request(port: 2002)
+            buyer.wantsTerms = true
+            let reply = try await client.announce(url, buyer)
+            #expect(reply.terms[TrackerPeer(ip: [127, 0, 0, 1], port: 2001)] == seller.terms)
+            buyer.wantsTerms = false
+            #expect(try await client.announce(url, buyer).terms.isEmpty, "a standard client sees no nerd key")
+        }
+    }
+
+    @Test func hostileHTTPGetsFailureReasonsAndTheServerKeepsServing() async throws {
+        try await withTracker { server, client in
+            let base = "http://\(server.httpAddress!)"
+            let cases = [
+                "/announce", "/announce?info_hash=%zz", "/announce?info_hash=abc&peer_id=x&port=1",
+                "/announce?" + String(repeating: "a=b&", count: 3000), "/scrape", "/scrape?info_hash=short",
+            ]
+            for path in cases {
+                let (status, body) = try await Self.rawGet(base + path)
+                #expect(status == 200, "\(path.prefix(40))")
+                #expect(body.hasPrefix("d14:failure reason"), "\(path.prefix(40)): \(body.prefix(80))")
+            }
+            #expect(try await Self.rawGet(base + "/nowhere").0 == 404)
+            let metrics = try await Self.rawGet(base + "/metrics").1
+            #expect(metrics.contains("nerd_tracker_bad_requests_total"))
+            #expect(try await client.announce(base + "/announce", request(port: 3001)).interval == 120)
+        }
+    }
+
+    @Test func hostileUDPIsDroppedOrRefusedAndTheServerKeepsServing() async throws {
+        try await withTracker { server, client in
+            let address = try SocketAddress(ipAddress: "127.0.0.1", port: Int(server.udpAddress!.split(separator: ":").last!)!)
+            let probe = try await UDPProbe(target: address)
+            defer { probe.close() }
+            // Garbage, truncated and oversized packets: no reply at all.
+            for packet in [[UInt8](), [1, 2, 3], [UInt8](repeating: 0xFF, count: 16), [UInt8](repeating: 0, count: 40),
+                           [UInt8](repeating: 7, count: 3000)] {
+                #expect(try await probe.exchange(packet) == nil)
+            }
+            // An announce with a forged connection ID: one small error packet.
+            var forged = ByteBuffer()
+            UDPTrackerMessage.announceRequest(connectionID: 0xDEAD_BEEF, transactionID: 42, request: request(port: 4001)).write(to: &forged)
+            let reply = try await probe.exchange(Array(forged.readableBytesView))
+            #expect(reply.flatMap { UDPTrackerMessage.parseResponse(ByteBuffer(bytes: $0), addressLength: 4) }
+                == .error(transactionID: 42, message: "bad connection ID"))
+            #expect(reply.map(\.count) ?? 0 <= forged.readableBytes)
+            #expect(try await client.announce("udp://\(server.udpAddress!)", request(port: 4002)).interval == 120)
+            #expect(server.registry.statistics().peers == 1, "the forged announce stored nothing")
+        }
+    }
+
+    @Test func trackerRefusesOffLoopbackAddressesUnderTheGuard() async throws {
+        let server = TrackerServer(configuration: .init(http: ("0.0.0.0", 0), udp: nil, loopbackOnly: true))
+        await #expect { try await server.start() } throws: { ($0 as? TrackerError)?.code == .loopbackGuard }
+        await server.shutdown()
+        let client = TrackerClient(configuration: .init(loopbackOnly: true))
+        await #expect { _ = try await client.announce("http://10.1.2.3/announce", request(port: 1)) } throws: {
+            ($0 as? TrackerError)?.code == .loopbackGuard
+        }
+        await client.shutdown()
+    }
+
+    @Test func udpClientRetransmitsThenTimesOut() async throws {
+        // A bound socket that never answers.
+        let probe = try await UDPProbe(target: try SocketAddress(ipAddress: "127.0.0.1", port: 9))
+        defer { probe.close() }
+        let client = TrackerClient(configuration: .init(loopbackOnly: true, udpBaseTimeout: .milliseconds(100), udpMaxRetries: 2))
+        let started = ContinuousClock.now
+        await #expect { _ = try await client.announce("udp://127.0.0.1:\(probe.port)", request(port: 1)) } throws: {
+            ($0 as? TrackerError)?.code == .timeout
+        }
+        let elapsed = ContinuousClock.now - started
+        #expect(elapsed >= .milliseconds(650), "100 + 200 + 400 ms of BEP 15 back-off")
+        #expect(probe.received() == 3)
+        await client.shutdown()
+    }
+
+    // MARK: Helpers
+
+    static func rawGet(_ url: String) async throws -> (Int, String) {
+        let parsed = try TrackerURL(url)
+        let group = MultiThreadedEventLoopGroup.singleton
+        let channel = try await ClientBootstrap(group: group).connect(host: parsed.host, port: parsed.port) { channel in
+            channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+        }
+        return try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(string: "GET \(parsed.pathAndQuery) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+            var text = ""
+            for try await chunk in inbound { text += String(buffer: chunk) }
+            let status = Int(text.split(separator: " ").dropFirst().first ?? "") ?? 0
+            let body = text.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
+            return (status, body)
+        }
+    }
+}
+
+/// A raw UDP socket for sending hostile packets and counting what arrives.
+final class UDPProbe: @unchecked Sendable {
+    let channel: Channel
+    let target: SocketAddress
+    private let inbox = NIOLockedBox()
+
+    init(target: SocketAddress) async throws {
+        self.target = target
+        let inbox = inbox
+        channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Collector(inbox: inbox)) }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+    }
+
+    var port: Int { channel.localAddress?.port ?? 0 }
+
+    func received() -> Int { inbox.count() }
+
+    /// Sends a packet; returns the first reply within half a second.
+    func exchange(_ bytes: [UInt8]) async throws -> [UInt8]? {
+        inbox.clear()
+        try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: ByteBuffer(bytes: bytes)))
+        for _ in 0..<25 {
+            if let first = inbox.first() { return first }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
+    }
+
+    func close() { channel.close(promise: nil) }
+
+    final class NIOLockedBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private var packets: [[UInt8]] = []
+        func add(_ p: [UInt8]) { lock.withLock { packets.append(p) } }
+        func first() -> [UInt8]? { lock.withLock { packets.first } }
+        func count() -> Int { lock.withLock { packets.count } }
+        func clear() { lock.withLock { packets = [] } }
+    }
+
+    final class Collector: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = AddressedEnvelope<ByteBuffer>
+        let inbox: NIOLockedBox
+        init(inbox: NIOLockedBox) { self.inbox = inbox }
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            inbox.add(Array(unwrapInboundIn(data).data.readableBytesView))
+        }
+    }
+}

@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "NERDWire", targets: ["NERDWire"]),
         .library(name: "NERDSwarm", targets: ["NERDSwarm"]),
         .library(name: "NERDTracker", targets: ["NERDTracker"]),
+        .library(name: "NERDDHT", targets: ["NERDDHT"]),
         .library(name: "NERDNode", targets: ["NERDNode"]),
         .executable(name: "nerd", targets: ["nerd"]),
     ],
@@ -53,9 +54,19 @@ let package = Package(
             ]
         ),
         .target(
+            name: "NERDDHT",
+            dependencies: [
+                "NERDWire", "NERDCrypto",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "NERDNode",
             dependencies: [
-                "NERDWire", "NERDSwarm", "NERDTracker",
+                "NERDWire", "NERDSwarm", "NERDTracker", "NERDDHT",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
@@ -67,6 +78,7 @@ let package = Package(
                 "NERDSwarm",
                 "NERDNode",
                 "NERDTracker",
+                "NERDDHT",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -88,6 +100,10 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
             ]
+        ),
+        .testTarget(
+            name: "NERDDHTTests",
+            dependencies: ["NERDDHT", "NERDTestSupport", .product(name: "NIOPosix", package: "swift-nio")]
         ),
         .testTarget(name: "NERDNodeTests", dependencies: ["NERDNode", "NERDTestSupport"]),
         .testTarget(name: "nerdTests", dependencies: ["NERDWire", "NERDTestSupport"]),

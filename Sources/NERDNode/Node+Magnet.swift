@@ -1,3 +1,4 @@
+import NERDDHT
 import NERDSwarm
 import NERDTracker
 import NERDWire
@@ -18,6 +19,7 @@ extension Node {
         }
         let given = magnet.peers.compactMap(PeerAddress.init)
         var sources = peerSources + (given.isEmpty ? [] : [StaticPeerSource(given)])
+        if let dht { sources.append(DHTPeerSource(node: dht, announcePort: nil, interval: .seconds(5))) }
         let tiers = (magnet.trackers.isEmpty ? [] : [magnet.trackers])
             + (configuration.extraTrackers.isEmpty ? [] : [configuration.extraTrackers])
         var announcer: TrackerAnnouncer?

@@ -1,4 +1,5 @@
 import Logging
+import NERDDHT
 import NIOConcurrencyHelpers
 import NERDSwarm
 import NERDTracker
@@ -30,10 +31,17 @@ public final class Node: Sendable {
         /// Tracker announce settings: peers asked for, retry delay after a failed round (seconds).
         public var numWant: Int
         public var trackerRetryDelay: Int
+        /// The DHT node to run (BEP 5); `nil` runs none. Private torrents never use it.
+        public var dht: DHTNode.Configuration?
+        /// Seconds between DHT lookups (and announces) per torrent.
+        public var dhtInterval: Int
 
         public init(listen: PeerAddress? = PeerAddress(host: "0.0.0.0", port: 6881), stateDirectory: String? = nil,
                     loopbackOnly: Bool = false, useTrackers: Bool = true, extraTrackers: [String] = [],
-                    tracker: TrackerClient.Configuration = .init(), numWant: Int = 50, trackerRetryDelay: Int = 15) {
+                    tracker: TrackerClient.Configuration = .init(), numWant: Int = 50, trackerRetryDelay: Int = 15,
+                    dht: DHTNode.Configuration? = nil, dhtInterval: Int = 300) {
+            self.dht = dht
+            self.dhtInterval = dhtInterval
             self.listen = listen
             self.stateDirectory = stateDirectory
             self.loopbackOnly = loopbackOnly
@@ -48,6 +56,8 @@ public final class Node: Sendable {
     public let configuration: Configuration
     public let session: SwarmSession
     public let trackerClient: TrackerClient
+    /// The DHT node, when configured.
+    public let dht: DHTNode?
     private let announcers = NIOLockedValueBox<[[UInt8]: TrackerAnnouncer]>([:])
     private let logger: Logger
 
@@ -59,13 +69,25 @@ public final class Node: Sendable {
         var trackerConfiguration = configuration.tracker
         trackerConfiguration.loopbackOnly = trackerConfiguration.loopbackOnly || session.configuration.loopbackOnly
         trackerClient = TrackerClient(configuration: trackerConfiguration)
+        dht = configuration.dht.map { config in
+            var config = config
+            config.loopbackOnly = config.loopbackOnly || configuration.loopbackOnly
+            return DHTNode(configuration: config, logger: logger)
+        }
     }
 
     /// The bound listen address, once started.
     public var listenAddress: PeerAddress? { session.listenAddress }
 
-    /// Opens the listen socket. - Throws: ``SwarmError``.
-    public func start() async throws { try await session.start() }
+    /// Opens the listen socket and starts the DHT node (joining the network in the background).
+    /// - Throws: ``SwarmError``, ``DHTError``.
+    public func start() async throws {
+        try await session.start()
+        if let dht {
+            try await dht.start()
+            Task { await dht.bootstrap() }
+        }
+    }
 
     /// Adds a torrent, checks its data, and connects it to its peer sources and (unless
     /// turned off) its trackers.
@@ -79,6 +101,11 @@ public final class Node: Sendable {
             } else {
                 session.add(peerSource: source, torrent: torrent)
             }
+        }
+        if let dht, !metainfo.isPrivate {
+            session.add(peerSource: DHTPeerSource(node: dht, announcePort: session.listenAddress.map { UInt16($0.port) },
+                                                  interval: .seconds(configuration.dhtInterval)),
+                        torrent: torrent)
         }
         let tiers = metainfo.trackers + (configuration.extraTrackers.isEmpty ? [] : [configuration.extraTrackers])
         if configuration.useTrackers, !tiers.isEmpty {
@@ -117,6 +144,7 @@ public final class Node: Sendable {
             for announcer in all { group.addTask { await announcer.stop() } }
         }
         await trackerClient.shutdown()
+        await dht?.shutdown()
         await session.shutdown()
     }
 }

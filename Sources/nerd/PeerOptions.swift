@@ -17,6 +17,15 @@ struct PeerOptions: ParsableArguments {
     @Flag(help: "Announce to no tracker, not even the torrent's own.")
     var noTrackers = false
 
+    @Option(name: .customLong("dht-bootstrap"), help: "A DHT node to join through, HOST:PORT; repeatable (default: the public bootstrap nodes).")
+    var dhtBootstrap: [String] = []
+
+    @Option(name: .customLong("dht-listen"), help: "UDP address of the DHT node (default: the --listen host, port 0 picks one).")
+    var dhtListen: String?
+
+    @Flag(name: .customLong("no-dht"), help: "Run no DHT node.")
+    var noDHT = false
+
     @Option(help: "Folder for resume data (default: the user's data folder).")
     var stateDir: String?
 
@@ -29,10 +38,15 @@ struct PeerOptions: ParsableArguments {
     func validate() throws {
         _ = try parsePeers(peers)
         guard PeerAddress(listen) != nil else { throw ValidationError("--listen must be HOST:PORT, got \(listen)") }
+        for node in dhtBootstrap where PeerAddress(node) == nil {
+            throw ValidationError("--dht-bootstrap must be HOST:PORT, got \(node)")
+        }
+        if let dhtListen, PeerAddress(dhtListen) == nil { throw ValidationError("--dht-listen must be HOST:PORT, got \(dhtListen)") }
     }
 
     func makeNode() throws -> Node {
-        try NERDCLI.makeNode(listen: listen, stateDir: stateDir, trackers: noTrackers ? nil : trackers)
+        try NERDCLI.makeNode(listen: listen, stateDir: stateDir, trackers: noTrackers ? nil : trackers,
+                             dht: noDHT ? nil : DHTOptions(bootstrap: dhtBootstrap, listen: dhtListen))
     }
 
     /// Applies the limits to a torrent and dials the given peers.

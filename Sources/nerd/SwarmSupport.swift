@@ -41,8 +41,10 @@ func parsePeers(_ texts: [String]) throws -> [PeerAddress] {
 }
 
 enum NERDCLI {
-    /// - Parameter trackers: extra trackers to announce to; `nil` announces to none at all.
-    static func makeNode(listen: String?, stateDir: String?, trackers: [String]?) throws -> Node {
+    /// - Parameters:
+    ///   - trackers: extra trackers to announce to; `nil` announces to none at all.
+    ///   - dht: DHT settings; `nil` runs no DHT node.
+    static func makeNode(listen: String?, stateDir: String?, trackers: [String]?, dht: DHTOptions?) throws -> Node {
         var listenAddress: PeerAddress?
         if let listen {
             guard var parsed = PeerAddress(listen) else { throw ValidationError("--listen must be HOST:PORT, got \(listen)") }
@@ -52,8 +54,12 @@ enum NERDCLI {
             }
             listenAddress = parsed
         }
-        return Node(configuration: .init(listen: listenAddress, stateDirectory: stateDir ?? defaultStateDirectory(),
-                                         useTrackers: trackers != nil, extraTrackers: trackers ?? []))
+        let state = stateDir ?? defaultStateDirectory()
+        let dhtConfiguration = try dht.map { options in
+            try options.configuration(defaultHost: listenAddress?.host ?? "0.0.0.0", stateFile: state + "/dht.state")
+        }
+        return Node(configuration: .init(listen: listenAddress, stateDirectory: state,
+                                         useTrackers: trackers != nil, extraTrackers: trackers ?? [], dht: dhtConfiguration))
     }
 }
 

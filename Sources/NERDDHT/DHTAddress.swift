@@ -1,0 +1,71 @@
+import NIOCore
+
+/// A UDP address of a DHT node or a TCP address of a peer: IP bytes (4 or 16) and port.
+public struct DHTAddress: Sendable, Hashable, CustomStringConvertible {
+    public var ip: [UInt8]
+    public var port: UInt16
+
+    public init(ip: [UInt8], port: UInt16) {
+        self.ip = ip
+        self.port = port
+    }
+
+    /// Parses `HOST:PORT` or `[IPv6]:PORT` with an IP literal (`localhost` is 127.0.0.1).
+    public init?(_ text: String) {
+        var host: Substring
+        let portText: Substring
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            host = text[text.index(after: text.startIndex)..<close]
+            guard text[text.index(after: close)...].hasPrefix(":") else { return nil }
+            portText = text[text.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { return nil }
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+        }
+        if host == "localhost" { host = "127.0.0.1" }
+        guard let port = UInt16(portText), let address = try? SocketAddress(ipAddress: String(host), port: Int(port)),
+              let ip = address.dhtIP
+        else { return nil }
+        self.init(ip: ip, port: port)
+    }
+
+    init?(_ address: SocketAddress) {
+        guard let ip = address.dhtIP, let port = address.port else { return nil }
+        self.init(ip: ip, port: UInt16(truncatingIfNeeded: port))
+    }
+
+    /// Compact form: 6 or 18 bytes.
+    public var compact: [UInt8] { ip + [UInt8(port >> 8), UInt8(port & 0xFF)] }
+
+    public init?(compact: [UInt8]) {
+        guard compact.count == 6 || compact.count == 18 else { return nil }
+        self.init(ip: Array(compact.dropLast(2)), port: UInt16(compact[compact.count - 2]) << 8 | UInt16(compact[compact.count - 1]))
+    }
+
+    public var isLoopback: Bool { ip.count == 4 ? ip[0] == 127 : ip == [UInt8](repeating: 0, count: 15) + [1] }
+
+    public var host: String {
+        if ip.count == 4 { return ip.map(String.init).joined(separator: ".") }
+        return stride(from: 0, to: 16, by: 2).map { String(UInt16(ip[$0]) << 8 | UInt16(ip[$0 + 1]), radix: 16) }
+            .joined(separator: ":")
+    }
+
+    public var description: String { ip.count == 4 ? "\(host):\(port)" : "[\(host)]:\(port)" }
+
+    func socketAddress() throws -> SocketAddress { try SocketAddress(ipAddress: host, port: Int(port)) }
+}
+
+extension SocketAddress {
+    /// 4 or 16 network-order bytes (IPv4-mapped IPv6 as 4).
+    var dhtIP: [UInt8]? {
+        switch self {
+        case .v4(let a): return withUnsafeBytes(of: a.address.sin_addr) { Array($0) }
+        case .v6(let a):
+            let b = withUnsafeBytes(of: a.address.sin6_addr) { Array($0) }
+            if b[0..<10].allSatisfy({ $0 == 0 }), b[10] == 0xFF, b[11] == 0xFF { return Array(b[12...]) }
+            return b
+        case .unixDomainSocket: return nil
+        }
+    }
+}

@@ -1,0 +1,396 @@
+import Logging
+import NERDCrypto
+import NERDWire
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// A mainline DHT node (BEP 5) on one UDP socket: answers `ping`, `find_node`, `get_peers`,
+/// `announce_peer` and `sample_infohashes` (BEP 51), and runs iterative lookups.
+///
+/// All state lives on one event loop. Every outgoing datagram passes the loopback-only guard
+/// when it is on (tests, CI), so the node cannot reach the public DHT by accident.
+///
+/// ```swift
+/// let node = DHTNode(configuration: .init(listen: ("127.0.0.1", 0), bootstrap: [DHTAddress("127.0.0.1:6881")!]))
+/// try await node.start()
+/// await node.bootstrap()
+/// let found = await node.getPeers(infoHash)
+/// ```
+public final class DHTNode: @unchecked Sendable {
+    public struct Configuration: Sendable {
+        /// UDP address to bind (port 0 picks one).
+        public var listen: (host: String, port: Int)
+        /// Nodes to join through when the table is empty.
+        public var bootstrap: [DHTAddress]
+        /// Our ID; `nil` keeps the one in `stateFile`, else makes a random one.
+        public var nodeID: NodeID?
+        /// Where the routing table is kept between runs; `nil` keeps nothing.
+        public var stateFile: String?
+        public var loopbackOnly: Bool
+        /// How long a query waits for its reply.
+        public var queryTimeout: TimeAmount
+        /// Queries answered per second per source IP; more are dropped.
+        public var maxQueriesPerSecondPerIP: Int
+
+        public init(listen: (host: String, port: Int) = ("0.0.0.0", 6881), bootstrap: [DHTAddress] = [], nodeID: NodeID? = nil,
+                    stateFile: String? = nil, loopbackOnly: Bool = false, queryTimeout: TimeAmount = .seconds(2),
+                    maxQueriesPerSecondPerIP: Int = 250) {
+            self.listen = listen
+            self.bootstrap = bootstrap
+            self.nodeID = nodeID
+            self.stateFile = stateFile
+            self.loopbackOnly = loopbackOnly || DHTLoopbackSetting.fromEnvironment
+            self.queryTimeout = queryTimeout
+            self.maxQueriesPerSecondPerIP = maxQueriesPerSecondPerIP
+        }
+    }
+
+    /// What one `get_peers` lookup found.
+    public struct LookupResult: Sendable {
+        public var peers: [DHTAddress]
+        public var nodesQueried: Int
+        /// NERD terms (bencoded dictionaries) given for some peers.
+        public var terms: [DHTAddress: [UInt8]]
+    }
+
+    public struct Statistics: Sendable {
+        public var nodes: Int
+        public var buckets: Int
+        public var infoHashes: Int
+        public var queriesAnswered: Int
+    }
+
+    public let configuration: Configuration
+    public let id: NodeID
+    let logger: Logger
+    /// Set when the node made its own thread (no group was given), to stop it on shutdown.
+    private let ownGroup: MultiThreadedEventLoopGroup?
+    let loop: EventLoop
+    private var channel: Channel?
+    private var table: RoutingTable
+    private var tokens = TokenIssuer()
+    private var store = PeerStore()
+    private var pending: [UInt16: (address: DHTAddress, promise: EventLoopPromise<KRPCArguments>)] = [:]
+    private var rate: [[UInt8]: (second: Int64, count: Int)] = [:]
+    private var queriesAnswered = 0
+    private var maintenance: RepeatedTask?
+    private let boundAddress = NIOLockedValueBox<DHTAddress?>(nil)
+    static let version: [UInt8] = Array("NE01".utf8)
+
+    /// - Parameter group: event loops to share (many nodes in one process); `nil` makes one thread.
+    public init(configuration: Configuration, group: EventLoopGroup? = nil, logger: Logger = Logger(label: "nerd.dht")) {
+        self.configuration = configuration
+        self.logger = logger
+        let saved = configuration.stateFile.flatMap(DHTState.load)
+        id = configuration.nodeID ?? saved?.id ?? NodeID.random()
+        table = RoutingTable(ownID: id)
+        ownGroup = group == nil ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
+        loop = (group ?? ownGroup!).next()
+        for node in saved?.nodes ?? [] { table.heard(from: node, responded: false) }
+    }
+
+    /// The bound UDP address, once started.
+    public var listenAddress: DHTAddress? { boundAddress.withLockedValue { $0 } }
+
+    /// Binds the socket and starts table maintenance.
+    /// - Throws: ``DHTError`` `.loopbackGuard` or `.network`.
+    public func start() async throws(DHTError) {
+        if configuration.loopbackOnly, let address = DHTAddress("\(configuration.listen.host):0"), !address.isLoopback {
+            throw DHTError(.loopbackGuard, "\(configuration.listen.host) is not loopback and the loopback-only guard is on")
+        }
+        do {
+            let channel = try await DatagramBootstrap(group: loop)
+                .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(KRPCHandler(node: self)) }
+                }
+                .bind(host: configuration.listen.host, port: configuration.listen.port).get()
+            boundAddress.withLockedValue { $0 = channel.localAddress.flatMap(DHTAddress.init) }
+            try await loop.submit {
+                self.channel = channel
+                self.maintenance = self.loop.scheduleRepeatedTask(initialDelay: .seconds(60), delay: .seconds(60)) { _ in
+                    self.maintain()
+                }
+            }.get()
+        } catch {
+            throw DHTError(.network, "cannot bind \(configuration.listen.host):\(configuration.listen.port): \(error)")
+        }
+        logger.info("dht listening", metadata: ["address": "\(listenAddress?.description ?? "?")", "id": "\(id.hex)"])
+    }
+
+    /// Joins the network: a lookup of our own ID through the table, or the bootstrap nodes.
+    /// - Returns: nodes in the routing table afterwards.
+    @discardableResult
+    public func bootstrap() async -> Int {
+        _ = try? await lookup(target: id, getPeers: false).get()
+        return await statistics().nodes
+    }
+
+    /// One `get_peers` lookup for an info-hash.
+    public func getPeers(_ infoHash: NodeID) async -> LookupResult {
+        guard let result = try? await lookup(target: infoHash, getPeers: true).get() else {
+            return LookupResult(peers: [], nodesQueried: 0, terms: [:])
+        }
+        var terms: [DHTAddress: [UInt8]] = [:]
+        for (compact, value) in result.terms { if let address = DHTAddress(compact: compact) { terms[address] = value } }
+        return LookupResult(peers: result.peers.compactMap(DHTAddress.init(compact:)), nodesQueried: result.nodesQueried,
+                            terms: terms)
+    }
+
+    /// Looks up `infoHash` and announces us as a peer on `port` to the closest nodes that
+    /// gave a token (BEP 5 `announce_peer`; `port` 0 sets `implied_port`).
+    /// - Parameter terms: NERD extension: a bencoded dictionary of payment terms.
+    /// - Returns: the lookup's result and how many nodes accepted the announce.
+    public func announce(_ infoHash: NodeID, port: UInt16, terms: BencodeValue? = nil) async -> (LookupResult, Int) {
+        guard let result = try? await lookup(target: infoHash, getPeers: true).get() else {
+            return (LookupResult(peers: [], nodesQueried: 0, terms: [:]), 0)
+        }
+        var accepted = 0
+        for (node, token) in result.closest {
+            guard let token else { continue }
+            var arguments = KRPCArguments(id: id)
+            arguments.infoHash = infoHash
+            arguments.port = port
+            arguments.impliedPort = port == 0
+            arguments.token = token
+            arguments.nerd = terms
+            if (try? await query("announce_peer", arguments, to: node.address).get()) != nil { accepted += 1 }
+        }
+        let found = LookupResult(peers: result.peers.compactMap(DHTAddress.init(compact:)), nodesQueried: result.nodesQueried,
+                                 terms: [:])
+        return (found, accepted)
+    }
+
+    /// Peers for an info-hash from repeated lookups (and announces of `announcePort`, if
+    /// given), every `interval`, until the stream is dropped or the node shuts down.
+    public func peers(for infoHash: NodeID, announcePort: UInt16? = nil, interval: Duration = .seconds(300))
+        -> AsyncStream<DHTAddress>
+    {
+        AsyncStream { continuation in
+            let task = Task {
+                while !Task.isCancelled, self.isRunning {
+                    let found = if let announcePort { await self.announce(infoHash, port: announcePort).0 } else {
+                        await self.getPeers(infoHash)
+                    }
+                    for peer in found.peers { continuation.yield(peer) }
+                    try? await Task.sleep(for: interval)
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    public func statistics() async -> Statistics {
+        (try? await loop.submit {
+            Statistics(nodes: self.table.count, buckets: self.table.buckets.count, infoHashes: self.store.peers.count,
+                       queriesAnswered: self.queriesAnswered)
+        }.get()) ?? Statistics(nodes: 0, buckets: 0, infoHashes: 0, queriesAnswered: 0)
+    }
+
+    /// Saves the routing table (if configured) and closes the socket.
+    public func shutdown() async {
+        let channel = try? await loop.submit { () -> Channel? in
+            self.maintenance?.cancel()
+            self.saveState()
+            for entry in self.pending.values { entry.promise.fail(DHTError(.network, "shut down")) }
+            self.pending = [:]
+            defer { self.channel = nil }
+            self.boundAddress.withLockedValue { $0 = nil }
+            return self.channel
+        }.get()
+        if let channel = channel ?? nil { try? await channel.close().get() }
+        try? await ownGroup?.shutdownGracefully()
+    }
+
+    private var isRunning: Bool { boundAddress.withLockedValue { $0 } != nil }
+
+    // MARK: Queries out
+
+    func lookup(target: NodeID, getPeers: Bool) -> EventLoopFuture<DHTLookup.Result> {
+        loop.flatSubmit {
+            let start = self.table.closest(to: target, count: RoutingTable.k * 2)
+            let lookup = DHTLookup(target: target, getPeers: getPeers, start: start,
+                                   bootstrap: start.count < RoutingTable.k ? self.configuration.bootstrap : [], loop: self.loop) {
+                var arguments = KRPCArguments(id: self.id)
+                if getPeers { arguments.infoHash = target } else { arguments.target = target }
+                return self.query(getPeers ? "get_peers" : "find_node", arguments, to: $0)
+            }
+            return lookup.run()
+        }
+    }
+
+    /// Sends a query and completes with the reply's arguments (after adding the replier to
+    /// the table). Fails on timeout, a KRPC error, or the loopback guard.
+    func query(_ method: String, _ arguments: KRPCArguments, to address: DHTAddress) -> EventLoopFuture<KRPCArguments> {
+        loop.flatSubmit {
+            guard let channel = self.channel else { return self.loop.makeFailedFuture(DHTError(.network, "not started")) }
+            guard !self.configuration.loopbackOnly || address.isLoopback else {
+                self.logger.warning("refusing to contact a non-loopback DHT node", metadata: ["address": "\(address)"])
+                return self.loop.makeFailedFuture(DHTError(.loopbackGuard, "\(address) is not loopback"))
+            }
+            var tid = UInt16.random(in: .min ... .max)
+            while self.pending[tid] != nil { tid &+= 1 }
+            let promise = self.loop.makePromise(of: KRPCArguments.self)
+            self.pending[tid] = (address, promise)
+            let message = KRPCMessage(transactionID: [UInt8(tid >> 8), UInt8(tid & 0xFF)],
+                                      body: .query(method: method, arguments: arguments), version: Self.version)
+            self.send(message.bytes, to: address, channel: channel)
+            let timeout = self.loop.scheduleTask(in: self.configuration.queryTimeout) {
+                guard let entry = self.pending.removeValue(forKey: tid) else { return }
+                if let node = self.table.allNodes.first(where: { $0.address == address }) { self.table.failed(node.id) }
+                entry.promise.fail(DHTError(.timeout, "\(address) did not answer \(method)"))
+            }
+            promise.futureResult.whenComplete { _ in timeout.cancel() }
+            return promise.futureResult
+        }
+    }
+
+    private func send(_ bytes: [UInt8], to address: DHTAddress, channel: Channel) {
+        guard let socketAddress = try? address.socketAddress() else { return }
+        channel.writeAndFlush(AddressedEnvelope(remoteAddress: socketAddress, data: ByteBuffer(bytes: bytes)), promise: nil)
+    }
+
+    // MARK: Datagrams in
+
+    func received(_ bytes: [UInt8], from address: DHTAddress) {
+        let message: KRPCMessage
+        do { message = try KRPCMessage(bytes: bytes) } catch {
+            // Answer what can be answered (a transaction ID was read); drop the rest.
+            if let tid = error.transactionID { reply(.init(transactionID: tid, body: .error(code: error.code, message: error.message)), to: address) }
+            return
+        }
+        switch message.body {
+        case .response(let values):
+            guard message.transactionID.count == 2 else { return }
+            let tid = UInt16(message.transactionID[0]) << 8 | UInt16(message.transactionID[1])
+            // A reply counts only from the address the query went to.
+            guard let entry = pending[tid], entry.address == address else { return }
+            pending[tid] = nil
+            guard let replier = values.id else {
+                entry.promise.fail(DHTError(.invalidReply, "reply without id"))
+                return
+            }
+            if !message.readOnly { table.heard(from: DHTNodeInfo(id: replier, ip: address.ip, port: address.port), responded: true) }
+            entry.promise.succeed(values)
+        case .error(let code, let text):
+            guard message.transactionID.count == 2 else { return }
+            let tid = UInt16(message.transactionID[0]) << 8 | UInt16(message.transactionID[1])
+            guard let entry = pending[tid], entry.address == address else { return }
+            pending[tid] = nil
+            entry.promise.fail(DHTError(.remoteError, "\(code) \(text)"))
+        case .query(let method, let arguments):
+            guard allowQuery(from: address.ip) else { return }
+            answer(method, arguments, transactionID: message.transactionID, from: address, readOnly: message.readOnly)
+        }
+    }
+
+    private func allowQuery(from ip: [UInt8]) -> Bool {
+        let second = Int64(NIODeadline.now().uptimeNanoseconds / 1_000_000_000)
+        if rate.count > 10_000 { rate = rate.filter { $0.value.second == second } }
+        var entry = rate[ip] ?? (second, 0)
+        if entry.second != second { entry = (second, 0) }
+        entry.count += 1
+        rate[ip] = entry
+        return entry.count <= configuration.maxQueriesPerSecondPerIP
+    }
+
+    private func answer(_ method: String, _ arguments: KRPCArguments, transactionID: [UInt8], from address: DHTAddress,
+                        readOnly: Bool) {
+        guard let sender = arguments.id else {
+            reply(.init(transactionID: transactionID, body: .error(code: KRPCMessage.ErrorCode.protocol, message: "missing id")), to: address)
+            return
+        }
+        let now = NIODeadline.now()
+        var r = KRPCArguments(id: id)
+        switch method {
+        case "ping":
+            break
+        case "find_node":
+            guard let target = arguments.target else { return protocolError("missing target", transactionID, address) }
+            r.nodes = table.closest(to: target).filter { $0.ip.count == 4 }
+        case "get_peers":
+            guard let infoHash = arguments.infoHash else { return protocolError("missing info_hash", transactionID, address) }
+            r.token = tokens.token(for: address.ip, now: now)
+            let found = store.lookup(infoHash, limit: 50, now: now)
+            r.values = found.map(\.compact)
+            let withTerms = found.compactMap { item in item.terms.map { BencodeValue.Entry(key: item.compact, value: $0) } }
+            if !withTerms.isEmpty { r.nerd = BencodeValue(.dictionary(withTerms)) }
+            r.nodes = table.closest(to: infoHash).filter { $0.ip.count == 4 }
+        case "announce_peer":
+            guard let infoHash = arguments.infoHash, let token = arguments.token else {
+                return protocolError("missing info_hash or token", transactionID, address)
+            }
+            guard tokens.isValid(token, for: address.ip, now: now) else {
+                return protocolError("bad token", transactionID, address)
+            }
+            let port = arguments.impliedPort ? address.port : (arguments.port ?? 0)
+            guard port != 0 else { return protocolError("missing port", transactionID, address) }
+            store.add(address.ip + [UInt8(port >> 8), UInt8(port & 0xFF)], for: infoHash, terms: arguments.nerd, now: now)
+        case "sample_infohashes":
+            guard let target = arguments.target else { return protocolError("missing target", transactionID, address) }
+            r.samples = store.sample(20)
+            r.num = store.peers.count
+            r.interval = 300
+            r.nodes = table.closest(to: target).filter { $0.ip.count == 4 }
+        default:
+            reply(.init(transactionID: transactionID, body: .error(code: KRPCMessage.ErrorCode.methodUnknown, message: "method unknown")),
+                  to: address)
+            return
+        }
+        queriesAnswered += 1
+        if !readOnly { table.heard(from: DHTNodeInfo(id: sender, ip: address.ip, port: address.port), responded: false) }
+        reply(.init(transactionID: transactionID, body: .response(r), version: Self.version, yourAddress: address.compact), to: address)
+    }
+
+    private func protocolError(_ text: String, _ transactionID: [UInt8], _ address: DHTAddress) {
+        reply(.init(transactionID: transactionID, body: .error(code: KRPCMessage.ErrorCode.protocol, message: text)), to: address)
+    }
+
+    private func reply(_ message: KRPCMessage, to address: DHTAddress) {
+        guard let channel, !configuration.loopbackOnly || address.isLoopback else { return }
+        send(message.bytes, to: address, channel: channel)
+    }
+
+    // MARK: Maintenance
+
+    private func maintain() {
+        let now = NIODeadline.now()
+        store.expire(now: now)
+        let (questionable, stale) = table.maintenance(now: now)
+        for node in questionable.prefix(8) { _ = query("ping", KRPCArguments(id: id), to: node.address) }
+        for bucket in stale.prefix(2) { _ = lookup(target: table.randomID(inBucket: bucket), getPeers: false) }
+        saveState()
+    }
+
+    private func saveState() {
+        guard let path = configuration.stateFile else { return }
+        DHTState(id: id, nodes: table.allNodes).save(to: path)
+    }
+}
+
+/// Reads datagrams into the node, on its loop.
+final class KRPCHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    let node: DHTNode
+
+    init(node: DHTNode) { self.node = node }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        guard let address = DHTAddress(envelope.remoteAddress), envelope.data.readableBytes <= KRPCMessage.maxSize else { return }
+        node.received(Array(envelope.data.readableBytesView), from: address)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // ICMP errors from dead nodes surface here; the query times out on its own.
+    }
+}
+
+enum DHTLoopbackSetting {
+    static var fromEnvironment: Bool {
+        guard let value = getenv("NERD_LOOPBACK_ONLY") else { return false }
+        return String(cString: value) == "1"
+    }
+}

@@ -1,0 +1,27 @@
+import Foundation
+import NERDWire
+
+/// The part of a DHT node kept between runs: its ID and the nodes of its routing table, as
+/// a small bencoded file (`id`: 20 bytes, `nodes`: compact IPv4 node infos).
+struct DHTState {
+    var id: NodeID
+    var nodes: [DHTNodeInfo]
+
+    static func load(_ path: String) -> DHTState? {
+        guard let data = FileManager.default.contents(atPath: path), data.count <= 1 << 20,
+              let root = try? BencodeDecoder(limits: .message).decode(Array(data)),
+              let idBytes = root["id"]?.bytes, let id = NodeID(idBytes)
+        else { return nil }
+        let nodes = root["nodes"]?.bytes.flatMap { DHTNodeInfo.parseCompact($0, stride: 26) } ?? []
+        return DHTState(id: id, nodes: Array(nodes.prefix(2000)))
+    }
+
+    /// Writes atomically (temporary file, then rename), so a crash leaves the old state whole.
+    func save(to path: String) {
+        let value = BencodeValue.dictionary([
+            ("id", .string(id.bytes)), ("nodes", .string(nodes.filter { $0.ip.count == 4 }.flatMap(\.compact))),
+        ])
+        guard let bytes = try? BencodeEncoder.encode(value) else { return }
+        try? Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+}

@@ -1,0 +1,71 @@
+import NERDCrypto
+import NERDWire
+import NIOCore
+
+/// Write tokens bound to the requester's IP from a secret that rotates every five minutes;
+/// a token is accepted while its secret is current or previous (5–10 minutes), as BEP 5 asks.
+struct TokenIssuer {
+    static let rotation = TimeAmount.minutes(5)
+    private var secrets = (current: SecureRandom.bytes(count: 16), previous: SecureRandom.bytes(count: 16))
+    private var rotated = NIODeadline.now()
+
+    mutating func token(for ip: [UInt8], now: NIODeadline) -> [UInt8] {
+        rotate(now)
+        return Array(SHA1.hash(secrets.current + ip).prefix(8))
+    }
+
+    mutating func isValid(_ token: [UInt8], for ip: [UInt8], now: NIODeadline) -> Bool {
+        rotate(now)
+        return token == Array(SHA1.hash(secrets.current + ip).prefix(8)) || token == Array(SHA1.hash(secrets.previous + ip).prefix(8))
+    }
+
+    private mutating func rotate(_ now: NIODeadline) {
+        guard now - rotated >= Self.rotation else { return }
+        secrets = (SecureRandom.bytes(count: 16), secrets.current)
+        rotated = now
+    }
+}
+
+/// Peers announced to this node (`announce_peer`), by info-hash, with expiry and bounds.
+struct PeerStore {
+    static let peerLifetime = TimeAmount.minutes(30)
+    static let maxInfoHashes = 10_000
+    static let maxPeersPerInfoHash = 1000
+    /// Largest NERD terms dictionary kept per peer, encoded.
+    static let maxTermsSize = 512
+
+    struct Entry {
+        var expires: NIODeadline
+        var terms: BencodeValue?
+    }
+
+    private(set) var peers: [NodeID: [[UInt8]: Entry]] = [:]
+
+    mutating func add(_ compact: [UInt8], for infoHash: NodeID, terms: BencodeValue?, now: NIODeadline) {
+        if peers[infoHash] == nil {
+            guard peers.count < Self.maxInfoHashes else { return }
+            peers[infoHash] = [:]
+        }
+        guard peers[infoHash]!.count < Self.maxPeersPerInfoHash || peers[infoHash]![compact] != nil else { return }
+        let small = terms.flatMap { value in
+            ((try? BencodeEncoder.encode(value))?.count ?? .max) <= Self.maxTermsSize ? value : nil
+        }
+        peers[infoHash]![compact] = Entry(expires: now + Self.peerLifetime, terms: small)
+    }
+
+    /// Up to `limit` live peers, in random order, with their NERD terms where announced.
+    func lookup(_ infoHash: NodeID, limit: Int, now: NIODeadline) -> [(compact: [UInt8], terms: BencodeValue?)] {
+        guard let entries = peers[infoHash] else { return [] }
+        return entries.filter { $0.value.expires > now }.shuffled().prefix(limit).map { ($0.key, $0.value.terms) }
+    }
+
+    mutating func expire(now: NIODeadline) {
+        for key in peers.keys {
+            peers[key] = peers[key]!.filter { $0.value.expires > now }
+            if peers[key]!.isEmpty { peers[key] = nil }
+        }
+    }
+
+    /// Up to `count` random info-hashes held (BEP 51).
+    func sample(_ count: Int) -> [NodeID] { Array(peers.keys.shuffled().prefix(count)) }
+}

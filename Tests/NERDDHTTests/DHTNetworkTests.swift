@@ -1,0 +1,115 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import Testing
+
+@testable import NERDDHT
+
+/// Live NERD DHT nodes on loopback, in one process.
+@Suite(.serialized) struct DHTNetworkTests {
+    static let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+
+    func makeNetwork(_ count: Int, stateFile: String? = nil) async throws -> [DHTNode] {
+        var nodes: [DHTNode] = []
+        for i in 0..<count {
+            let bootstrap = nodes.isEmpty ? [] : [nodes[0].listenAddress!, nodes[nodes.count - 1].listenAddress!]
+            let node = DHTNode(configuration: .init(listen: ("127.0.0.1", 0), bootstrap: bootstrap,
+                                                    stateFile: i == 0 ? stateFile : nil, loopbackOnly: true,
+                                                    queryTimeout: .milliseconds(500)),
+                               group: Self.group)
+            try await node.start()
+            nodes.append(node)
+        }
+        for node in nodes.dropFirst() { await node.bootstrap() }
+        await nodes[0].bootstrap()
+        return nodes
+    }
+
+    func shutdown(_ nodes: [DHTNode]) async { for node in nodes { await node.shutdown() } }
+
+    @Test func announcedPeersAreFoundFromAnyNode() async throws {
+        let nodes = try await makeNetwork(24)
+        let infoHash = NodeID.random()
+        let (_, accepted) = await nodes[5].announce(infoHash, port: 51413, terms: .dictionary([("price", .integer(800))]))
+        #expect(accepted >= 1)
+        for searcher in [nodes[0], nodes[17], nodes[23]] {
+            let found = await searcher.getPeers(infoHash)
+            #expect(found.peers == [DHTAddress(ip: [127, 0, 0, 1], port: 51413)])
+            #expect(found.nodesQueried >= 1)
+            #expect(found.terms.values.first.map { String(decoding: $0, as: UTF8.self) } == "d5:pricei800ee")
+        }
+        #expect(await nodes[3].getPeers(.random()).peers.isEmpty)
+        let stats = await nodes[10].statistics()
+        #expect(stats.nodes >= 8)
+        await shutdown(nodes)
+    }
+
+    @Test func hostileDatagramsAreAnsweredOrDroppedAndTheNodeKeepsServing() async throws {
+        let nodes = try await makeNetwork(3)
+        let target = nodes[0].listenAddress!
+        let probe = try await DatagramBootstrap(group: Self.group)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Inbox()) }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let inbox = try await probe.pipeline.handler(type: Inbox.self).get()
+        let cases: [(String, Bool)] = [
+            ("d1:ad2:id20:abcdefghij0123456789e1:q4:ping1:y1:qe", false),  // no transaction ID
+            ("d1:ad2:idi1ee1:q4:ping1:t2:aa1:y1:qe", true),  // id of the wrong type
+            ("d1:ad2:id20:abcdefghij0123456789e1:q9:get_peers1:t2:ab1:y1:qe", true),  // no info_hash
+            ("d1:ad2:id20:abcdefghij0123456789e1:q6:frobla1:t2:ac1:y1:qe", true),  // unknown method
+            ("d1:ad2:id20:abcdefghij01234567899:info_hash20:abcdefghij01234567894:porti1e5:token3:xyze1:q13:announce_peer1:t2:ad1:y1:qe", true),
+            (String(repeating: "x", count: 5000), false), ("de", false), ("l", false),
+        ]
+        for (text, answered) in cases {
+            inbox.clear()
+            try await probe.writeAndFlush(AddressedEnvelope(remoteAddress: try target.socketAddress(), data: ByteBuffer(string: text)))
+            try await Task.sleep(for: .milliseconds(150))
+            let reply = inbox.first()
+            #expect((reply != nil) == answered, "\(text.prefix(60))")
+            if let reply { #expect(String(decoding: reply, as: UTF8.self).contains("1:y1:e"), "an error reply") }
+        }
+        // Still serving real queries.
+        #expect(await nodes[1].getPeers(.random()).nodesQueried >= 1)
+        try await probe.close()
+        await shutdown(nodes)
+    }
+
+    @Test func routingTableAndIDSurviveARestart() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("nerd-dht-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let nodes = try await makeNetwork(12, stateFile: file)
+        let id = nodes[0].id
+        let known = await nodes[0].statistics().nodes
+        #expect(known >= 8)
+        await shutdown(nodes)
+        let again = DHTNode(configuration: .init(listen: ("127.0.0.1", 0), stateFile: file, loopbackOnly: true), group: Self.group)
+        #expect(again.id == id)
+        #expect(await again.statistics().nodes == known, "no cold bootstrap needed")
+        await again.shutdown()
+    }
+
+    @Test func theLoopbackGuardRefusesOtherAddresses() async throws {
+        let node = DHTNode(configuration: .init(listen: ("127.0.0.1", 0), bootstrap: [DHTAddress("10.9.8.7:6881")!],
+                                                loopbackOnly: true), group: Self.group)
+        try await node.start()
+        let result = await node.getPeers(.random())
+        #expect(result.peers.isEmpty)
+        await #expect(throws: DHTError.self) { try await node.query("ping", KRPCArguments(id: node.id), to: DHTAddress("10.9.8.7:6881")!).get() }
+        await node.shutdown()
+        let outside = DHTNode(configuration: .init(listen: ("0.0.0.0", 0), loopbackOnly: true), group: Self.group)
+        await #expect(throws: DHTError.self) { try await outside.start() }
+    }
+
+    final class Inbox: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = AddressedEnvelope<ByteBuffer>
+        private let lock = NSLock()
+        private var packets: [[UInt8]] = []
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let bytes = Array(unwrapInboundIn(data).data.readableBytesView)
+            lock.withLock { packets.append(bytes) }
+        }
+        func first() -> [UInt8]? { lock.withLock { packets.first } }
+        func clear() { lock.withLock { packets = [] } }
+    }
+}

@@ -127,6 +127,12 @@ public final class DHTNode: @unchecked Sendable {
         return await statistics().nodes
     }
 
+    /// Pings a node (learned from a peer's BEP 5 `port` message, say); if it answers, it
+    /// joins the routing table.
+    public func ping(_ address: DHTAddress) {
+        _ = query("ping", KRPCArguments(id: id), to: address)
+    }
+
     /// One `get_peers` lookup for an info-hash.
     public func getPeers(_ infoHash: NodeID) async -> LookupResult {
         guard let result = try? await lookup(target: infoHash, getPeers: true).get() else {

@@ -85,6 +85,9 @@ public final class Node: Sendable {
         try await session.start()
         if let dht {
             try await dht.start()
+            session.onDHTPort { address in
+                if let node = DHTAddress("\(address)") { dht.ping(node) }
+            }
             Task { await dht.bootstrap() }
         }
     }

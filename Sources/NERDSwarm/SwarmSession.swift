@@ -67,6 +67,7 @@ public final class SwarmSession: @unchecked Sendable {
     /// Peer connections open or being set up (on the event loop).
     private var openConnections = 0
     private let extensions = NIOLockedValueBox(ExtensionTable())
+    private let dhtPortHandler = NIOLockedValueBox<(@Sendable (PeerAddress) -> Void)?>(nil)
     private let uploadThrottle: Throttle
     private let downloadThrottle: Throttle
     private let sockets = NIOLockedValueBox<(listen: Channel?, utp: Channel?, address: PeerAddress?)>((nil, nil, nil))
@@ -143,6 +144,7 @@ public final class SwarmSession: @unchecked Sendable {
                               logger: logger)
         torrent.maxPeers = configuration.maxPeersPerTorrent
         torrent.extensions = extensions.withLockedValue { $0 }
+        torrent.dhtPortHandler = dhtPortHandler.withLockedValue { $0 }
         torrent.requestTimeout = configuration.requestTimeout
         torrent.sessionUploadLimit = uploadThrottle
         torrent.sessionDownloadLimit = downloadThrottle
@@ -169,6 +171,13 @@ public final class SwarmSession: @unchecked Sendable {
     /// Adds a BEP 10 extension for torrents added from now on; a name registers once.
     public func register(_ peerExtension: any PeerExtension) {
         extensions.withLockedValue { $0.add(peerExtension) }
+    }
+
+    /// Receives the DHT addresses peers announce with BEP 5 `port` messages (the peer's IP
+    /// and the UDP port it gave), for torrents added after this call. Called on the session's
+    /// event loop; keep it quick.
+    public func onDHTPort(_ handler: @escaping @Sendable (PeerAddress) -> Void) {
+        dhtPortHandler.withLockedValue { $0 = handler }
     }
 
     /// Stops a torrent (saving resume data) and forgets it; its files stay on disk.

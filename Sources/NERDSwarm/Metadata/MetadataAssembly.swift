@@ -13,8 +13,9 @@ final class MetadataAssembly: @unchecked Sendable {
     var result: EventLoopFuture<[UInt8]> { promise.futureResult }
 
     private var totalSize: Int?
-    private var pieces: [Int: (bytes: [UInt8], from: PeerAddress)] = [:]
-    private var requested: [Int: Int] = [:]
+    /// Each peer's pieces are kept apart and checked as a whole, so one liar cannot spoil
+    /// what honest peers sent (pieces cannot be checked one by one).
+    private var pieces: [PeerAddress: [Int: [UInt8]]] = [:]
     private var channels: [ObjectIdentifier: (channel: Channel, address: PeerAddress)] = [:]
     private var tried = Set<PeerAddress>()
     private var banned = Set<PeerAddress>()
@@ -60,8 +61,8 @@ final class MetadataAssembly: @unchecked Sendable {
         dialNext()
     }
 
-    /// A peer announced `metadata_size`. - Returns: false if it disagrees with other peers or
-    /// is out of range (the peer is then dropped).
+    /// A peer announced `metadata_size`. - Returns: false if it disagrees with the first
+    /// size seen or is out of range (the peer is then dropped).
     func sizeAnnounced(_ size: Int) -> Bool {
         guard size > 0, size <= MetadataMessage.maxMetadataSize else { return false }
         if let totalSize { return totalSize == size }
@@ -69,39 +70,36 @@ final class MetadataAssembly: @unchecked Sendable {
         return true
     }
 
-    /// The next pieces for a peer to request: missing ones nobody has asked for first, then
-    /// (when all are asked for) missing ones again, so one slow peer cannot stall the fetch.
-    func piecesToRequest(limit: Int, excluding asked: Set<Int>) -> [Int] {
+    /// The next pieces to ask `address` for: those it has not sent yet, and not asked before.
+    func piecesToRequest(from address: PeerAddress, limit: Int, excluding asked: Set<Int>) -> [Int] {
         guard let totalSize, !done, limit > 0 else { return [] }
-        let missing = (0..<MetadataMessage.pieceCount(totalSize: totalSize)).filter { pieces[$0] == nil && !asked.contains($0) }
-        let fresh = missing.filter { requested[$0, default: 0] == 0 }
-        let chosen = Array((fresh.isEmpty ? missing : fresh).prefix(limit))
-        for piece in chosen { requested[piece, default: 0] += 1 }
-        return chosen
+        let have = pieces[address] ?? [:]
+        return Array((0..<MetadataMessage.pieceCount(totalSize: totalSize)).lazy
+            .filter { have[$0] == nil && !asked.contains($0) }.prefix(limit))
     }
 
-    /// Stores a piece; verifies once all are in. A mismatch bans every contributor.
+    /// Stores a piece from `address`; once that peer has sent every piece, checks them
+    /// against the info-hash: a match ends the fetch, a mismatch bans the peer.
     func received(piece: Int, totalSize size: Int, bytes: [UInt8], from address: PeerAddress) {
-        guard !done, size == totalSize, pieces[piece] == nil,
+        guard !done, size == totalSize, !banned.contains(address),
               bytes.count == MetadataMessage.length(ofPiece: piece, totalSize: size)
         else { return }
-        pieces[piece] = (bytes, address)
-        guard pieces.count == MetadataMessage.pieceCount(totalSize: size) else { return }
+        pieces[address, default: [:]][piece] = bytes
+        let set = pieces[address]!
+        guard set.count == MetadataMessage.pieceCount(totalSize: size) else { return }
         var whole: [UInt8] = []
         whole.reserveCapacity(size)
-        for index in 0..<pieces.count { whole += pieces[index]!.bytes }
+        for index in 0..<set.count { whole += set[index]! }
         if SHA1.hash(whole) == infoHash {
             done = true
             promise.succeed(whole)
             closeAll()
             return
         }
-        let liars = Set(pieces.values.map(\.from))
-        logger.warning("metadata does not match the info-hash; dropping its senders", metadata: ["peers": "\(liars)"])
-        banned.formUnion(liars)
-        pieces = [:]
-        requested = [:]
-        for entry in channels.values where liars.contains(entry.address) { entry.channel.close(promise: nil) }
+        logger.warning("metadata does not match the info-hash; dropping the peer", metadata: ["peer": "\(address)"])
+        banned.insert(address)
+        pieces[address] = nil
+        for entry in channels.values where entry.address == address { entry.channel.close(promise: nil) }
     }
 
     func isBanned(_ address: PeerAddress) -> Bool { banned.contains(address) }

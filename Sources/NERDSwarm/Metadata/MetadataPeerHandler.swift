@@ -90,7 +90,7 @@ final class MetadataPeerHandler: ChannelInboundHandler {
     }
 
     private func requestMore(_ context: ChannelHandlerContext) {
-        for piece in assembly.piecesToRequest(limit: 4 - outstanding.count, excluding: asked) {
+        for piece in assembly.piecesToRequest(from: address, limit: 4 - outstanding.count, excluding: asked) {
             outstanding.insert(piece)
             asked.insert(piece)
             send(.request(piece: piece), context)

@@ -57,6 +57,8 @@ public final class Torrent: @unchecked Sendable {
     private var timer: RepeatedTask?
     /// BEP 10 extensions registered with the session.
     var extensions = ExtensionTable()
+    /// Where BEP 5 `port` messages go (the node's DHT), set when the torrent is added.
+    var dhtPortHandler: (@Sendable (PeerAddress) -> Void)?
     private var lastResumeSave: EventLoopFuture<Void>?
     /// Payload counts of peers that have disconnected, by address, for the run's report.
     private var pastPeers: [String: TorrentStatus.PeerStatus] = [:]
@@ -335,7 +337,10 @@ public final class Torrent: @unchecked Sendable {
                 peer.allowedFast.insert(index)
                 if peer.peerChoking { requestMore(peer) }
             }
-        case .suggest, .port:
+        case .port(let port):
+            // The peer runs a DHT node at this UDP port: a candidate for the routing table.
+            if port != 0 { dhtPortHandler?(PeerAddress(host: peer.address.host, port: Int(port))) }
+        case .suggest:
             break
         case .extended(let id, let payload):
             if id == 0 {

@@ -85,6 +85,12 @@ let package = Package(
         ),
         // Announce load generator for Benchmarks/tracker.py (not a library product).
         .executableTarget(name: "tracker-load", path: "Benchmarks/TrackerLoad"),
+        // DHT simulation: many NERD nodes in one process (Benchmarks/dht-sim.sh).
+        .executableTarget(
+            name: "dht-sim",
+            dependencies: ["NERDDHT", .product(name: "NIOPosix", package: "swift-nio")],
+            path: "Benchmarks/DHTSim"
+        ),
         .target(name: "NERDTestSupport", path: "Tests/NERDTestSupport"),
         .testTarget(name: "NERDCryptoTests", dependencies: ["NERDCrypto", "NERDTestSupport"]),
         .testTarget(

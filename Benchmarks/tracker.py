@@ -17,6 +17,10 @@ percentiles and tracker CPU per announce (user+system of the tracker process: th
 does not depend on how the 2 cores are shared with the client), then the exact commands.
 
     Benchmarks/tracker.py [--torrents 100000] [--peers 10] [--duration 10] [--skip-fill] [--no-build]
+                          [--nerd-whitelist] [--quiet-wait 60]
+
+Before each load the script waits (up to --quiet-wait s) for other processes to go quiet, and
+flags a scenario during which they still used more than a quarter of a core.
 
 Builds `swift build -c release --product nerd` and `--product tracker-load` with
 --scratch-path $NERD_BUILD_PATH (default .build) and any extra arguments in $NERD_BUILD_FLAGS.
@@ -66,6 +70,20 @@ def machine_busy_seconds():
     """CPU seconds all cores spent not idle (for spotting other load on the machine)."""
     values = [int(v) for v in open("/proc/stat").readline().split()[1:]]
     return (sum(values[:8]) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_for_quiet_machine(max_wait, threshold=0.25):
+    """Waits (at most `max_wait` s) until the machine is nearly idle, so another build or test
+    run does not steal the cores a scenario is measured on. Returns the busy cores seen last."""
+    deadline = time.time() + max_wait
+    while True:
+        before = machine_busy_seconds()
+        time.sleep(0.5)
+        busy = (machine_busy_seconds() - before) / 0.5
+        if busy <= threshold or time.time() >= deadline:
+            return busy
+        print("  (machine busy: %.2f cores; waiting for it to settle)" % busy, flush=True)
+        time.sleep(2)
 
 
 def build(build_path, flags):
@@ -183,6 +201,7 @@ def run_load(load, tracker, args, scenario_args):
     cmd = [load] + argv + ["--torrents", str(args.torrents), "--peers", str(args.peers), "--seed", str(args.seed),
                           "--window", str(args.window), "--json"]
     if "--fill" not in argv: cmd += ["--duration", str(args.duration)]
+    wait_for_quiet_machine(args.quiet_wait)
     print("$ " + shlex.join(cmd), flush=True)
     tracker_cpu0, busy0, children0 = cpu_seconds(tracker.proc.pid), machine_busy_seconds(), os.times()
     t0 = time.time()
@@ -263,6 +282,8 @@ def print_report(args, titles, all_results, trackers):
     print("Ratios are NERD / opentracker: above 1 means NERD has more (better for announces/s, worse")
     print("for latency, CPU and memory). Latency: UDP from the announce's send to its reply; HTTP per")
     print("connection from the TCP connect to the last reply byte, keep-alive from the request's send.")
+    print("Each load waits for the machine to go quiet first; a scenario during which other processes")
+    print("still used over 0.25 cores is flagged under it.")
     print("opentracker's whitelist (%d info-hashes, about %.1f MiB) is loaded before its start RSS is read, so" % (
         args.torrents, args.torrents * 20 / 1048576.0))
     print("it counts toward opentracker's memory but not toward its growth; nerd runs %s." % (
@@ -286,6 +307,8 @@ def main():
     ap.add_argument("--skip-fill", action="store_true")
     ap.add_argument("--no-build", action="store_true", help="use the binaries already built")
     ap.add_argument("--nerd-whitelist", action="store_true", help="give nerd the same allow-list (--allow)")
+    ap.add_argument("--quiet-wait", type=float, default=60.0,
+                    help="most seconds to wait before each load for other processes to go quiet")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("tracker.py: run as root (opentracker chroots to its work folder and drops to nobody)")

@@ -16,6 +16,9 @@ final class DHTLookup {
         /// The closest nodes that answered, nearest first, with their write tokens.
         var closest: [(node: DHTNodeInfo, token: [UInt8]?)]
         var nodesQueried: Int
+        /// Hops to the closest node that answered: 1 if it was known at the start, +1 for
+        /// each reply that led to it.
+        var hops: Int
         /// NERD terms given with peers, by compact peer.
         var terms: [[UInt8]: [UInt8]]
     }
@@ -27,6 +30,8 @@ final class DHTLookup {
         var distance: NodeID
         var state: State
         var token: [UInt8]?
+        /// 0 for nodes known at the start; 1 + the depth of the node that named it otherwise.
+        var depth: Int
     }
 
     let target: NodeID
@@ -61,9 +66,9 @@ final class DHTLookup {
         return promise.futureResult
     }
 
-    private func add(_ info: DHTNodeInfo) {
+    private func add(_ info: DHTNodeInfo, depth: Int = 0) {
         guard seen.insert(info.address).inserted else { return }
-        let candidate = Candidate(info: info, distance: info.id.distance(to: target), state: .fresh)
+        let candidate = Candidate(info: info, distance: info.id.distance(to: target), state: .fresh, depth: depth)
         let index = candidates.firstIndex { candidate.distance < $0.distance } ?? candidates.endIndex
         candidates.insert(candidate, at: index)
     }
@@ -90,6 +95,7 @@ final class DHTLookup {
         query(address).whenComplete { result in
             self.inFlight -= 1
             let index = id.flatMap { id in self.candidates.firstIndex { $0.info.id == id } }
+            var depth = index.map { self.candidates[$0].depth } ?? 0
             switch result {
             case .success(let reply):
                 if let index {
@@ -97,13 +103,15 @@ final class DHTLookup {
                     self.candidates[index].token = reply.token
                 } else if let replyID = reply.id {
                     // A bootstrap node: now it has a name, it is a candidate like any other.
+                    self.seen.remove(address)
                     self.add(DHTNodeInfo(id: replyID, ip: address.ip, port: address.port))
                     if let i = self.candidates.firstIndex(where: { $0.info.address == address }) {
                         self.candidates[i].state = .answered
                         self.candidates[i].token = reply.token
+                        depth = self.candidates[i].depth
                     }
                 }
-                for node in reply.nodes + reply.nodes6 { self.add(node) }
+                for node in reply.nodes + reply.nodes6 { self.add(node, depth: depth + 1) }
                 if self.getPeers {
                     for value in reply.values where self.peerSet.insert(value).inserted { self.peers.append(value) }
                     if let nerd = reply.nerd?.entries {
@@ -121,7 +129,9 @@ final class DHTLookup {
 
     private func finish() {
         finished = true
-        let closest = candidates.filter { $0.state == .answered }.prefix(RoutingTable.k).map { ($0.info, $0.token) }
-        promise.succeed(Result(peers: peers, closest: Array(closest), nodesQueried: queried, terms: terms))
+        let answered = candidates.filter { $0.state == .answered }
+        let closest = answered.prefix(RoutingTable.k).map { ($0.info, $0.token) }
+        promise.succeed(Result(peers: peers, closest: Array(closest), nodesQueried: queried, hops: (answered.first?.depth ?? -1) + 1,
+                               terms: terms))
     }
 }

@@ -50,6 +50,8 @@ public final class DHTNode: @unchecked Sendable {
     public struct LookupResult: Sendable {
         public var peers: [DHTAddress]
         public var nodesQueried: Int
+        /// Hops to the closest node that answered (see ``FindResult/hops``).
+        public var hops: Int = 0
         /// NERD terms (bencoded dictionaries) given for some peers.
         public var terms: [DHTAddress: [UInt8]]
     }
@@ -127,6 +129,23 @@ public final class DHTNode: @unchecked Sendable {
         return await statistics().nodes
     }
 
+    /// What a `find_node` lookup converged on.
+    public struct FindResult: Sendable {
+        /// The closest nodes that answered, nearest first (at most 8).
+        public var closest: [DHTNodeInfo]
+        public var nodesQueried: Int
+        /// Sequential steps to the closest answering node: 1 if our table already held it.
+        public var hops: Int
+    }
+
+    /// An iterative `find_node` lookup for `target`.
+    public func findClosest(to target: NodeID) async -> FindResult {
+        guard let result = try? await lookup(target: target, getPeers: false).get() else {
+            return FindResult(closest: [], nodesQueried: 0, hops: 0)
+        }
+        return FindResult(closest: result.closest.map(\.node), nodesQueried: result.nodesQueried, hops: result.hops)
+    }
+
     /// Pings a node (learned from a peer's BEP 5 `port` message, say); if it answers, it
     /// joins the routing table.
     public func ping(_ address: DHTAddress) {
@@ -141,7 +160,7 @@ public final class DHTNode: @unchecked Sendable {
         var terms: [DHTAddress: [UInt8]] = [:]
         for (compact, value) in result.terms { if let address = DHTAddress(compact: compact) { terms[address] = value } }
         return LookupResult(peers: result.peers.compactMap(DHTAddress.init(compact:)), nodesQueried: result.nodesQueried,
-                            terms: terms)
+                            hops: result.hops, terms: terms)
     }
 
     /// Looks up `infoHash` and announces us as a peer on `port` to the closest nodes that

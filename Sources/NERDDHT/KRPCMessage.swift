@@ -43,36 +43,49 @@ public struct KRPCMessage: Sendable, Equatable {
     /// - Throws: ``KRPCError`` with a code to answer with, and the transaction ID when one
     ///   could be read (a reply needs it; without it the datagram is dropped).
     public init(bytes: [UInt8]) throws(KRPCError) {
-        guard bytes.count <= Self.maxSize else { throw KRPCError(code: ErrorCode.protocol, "datagram over \(Self.maxSize) bytes") }
+        self = try Self.parse(bytes)
+    }
+
+    // Kept as a static function filling locals: the release compiler (6.3.1) crashed on the
+    // same logic written as an initialiser assigning `self`'s fields in a switch.
+    private static func parse(_ bytes: [UInt8]) throws(KRPCError) -> KRPCMessage {
+        guard bytes.count <= maxSize else { throw KRPCError(code: ErrorCode.protocol, "datagram over \(maxSize) bytes") }
         let root: BencodeValue
-        do { root = try BencodeDecoder(limits: Self.limits).decode(bytes) } catch {
+        do { root = try BencodeDecoder(limits: limits).decode(bytes) } catch {
             throw KRPCError(code: ErrorCode.protocol, "not bencode")
         }
         guard root.isDictionary else { throw KRPCError(code: ErrorCode.protocol, "not a dictionary") }
         guard let t = root["t"]?.bytes, !t.isEmpty, t.count <= 16 else {
             throw KRPCError(code: ErrorCode.protocol, "missing or oversized transaction ID")
         }
-        transactionID = t
-        version = root["v"]?.bytes
+        var yourAddress: [UInt8]?
         if let ip = root["ip"]?.bytes, ip.count == 6 || ip.count == 18 { yourAddress = ip }
-        readOnly = root["ro"]?.integer == 1
+        var readOnly = false
+        if let ro = root["ro"]?.integer, ro == 1 { readOnly = true }
+        let version = root["v"]?.bytes
+        let body: Body
         switch root["y"]?.utf8String {
         case "q":
             guard let method = root["q"]?.utf8String, method.utf8.count <= 32, let a = root["a"], a.isDictionary else {
                 throw KRPCError(code: ErrorCode.protocol, "query without q or a", transactionID: t)
             }
-            body = .query(method: method, arguments: try KRPCArguments(a, transactionID: t))
+            let arguments = try KRPCArguments(a, transactionID: t)
+            body = .query(method: method, arguments: arguments)
         case "r":
             guard let r = root["r"], r.isDictionary else { throw KRPCError(code: ErrorCode.protocol, "response without r", transactionID: t) }
-            body = .response(try KRPCArguments(r, transactionID: t))
+            let values = try KRPCArguments(r, transactionID: t)
+            body = .response(values)
         case "e":
             let list = root["e"]?.list ?? []
-            let code = list.first?.integer.map { Int(clamping: $0) } ?? ErrorCode.generic
-            let message = list.count > 1 ? list[1].utf8String ?? "" : ""
+            var code = ErrorCode.generic
+            if let first = list.first, let number = first.integer { code = Int(clamping: number) }
+            var message = ""
+            if list.count > 1, let text = list[1].utf8String { message = text }
             body = .error(code: code, message: message)
         default:
             throw KRPCError(code: ErrorCode.protocol, "unknown message type", transactionID: t)
         }
+        return KRPCMessage(transactionID: t, body: body, version: version, yourAddress: yourAddress, readOnly: readOnly)
     }
 
     /// The bencoded datagram.

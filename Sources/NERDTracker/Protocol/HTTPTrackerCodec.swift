@@ -247,12 +247,19 @@ public enum HTTPTrackerCodec {
         return Int(clamping: number)
     }
 
+    // Plain optional binding only: the 6.3.1 release compiler crashed on closures over
+    // optional BencodeValue chains here.
     private static func parseTerms(_ value: BencodeValue) -> PaymentTerms? {
         guard let payee = value["payee"]?.bytes, let price = value["price"]?.integer, price >= 0 else { return nil }
-        let currencies = (value["currencies"]?.list ?? []).compactMap(\.utf8String)
-        return try? PaymentTerms(
-            payee: payee, priceMillisatoshisPerMiB: UInt64(price), currencies: currencies.isEmpty ? ["BSV"] : currencies,
-            uploadRate: value["up"]?.integer.flatMap { $0 >= 0 ? UInt64($0) : nil },
-            uptime: value["uptime"]?.integer.flatMap { $0 >= 0 ? UInt64($0) : nil })
+        var currencies: [String] = []
+        if let list = value["currencies"]?.list {
+            for item in list { if let code = item.utf8String { currencies.append(code) } }
+        }
+        var uploadRate: UInt64?
+        if let up = value["up"]?.integer, up >= 0 { uploadRate = UInt64(up) }
+        var uptime: UInt64?
+        if let seconds = value["uptime"]?.integer, seconds >= 0 { uptime = UInt64(seconds) }
+        return try? PaymentTerms(payee: payee, priceMillisatoshisPerMiB: UInt64(price),
+                                 currencies: currencies.isEmpty ? ["BSV"] : currencies, uploadRate: uploadRate, uptime: uptime)
     }
 }

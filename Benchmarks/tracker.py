@@ -27,7 +27,7 @@ Builds `swift build -c release --product nerd` and `--product tracker-load` with
 Needs Debian's opentracker (IPv4, whitelist build) and root: it chroots to its work folder
 and drops to nobody. Everything binds 127.0.0.1.
 """
-import argparse, json, os, shlex, shutil, signal, socket, struct, subprocess, sys, tempfile, time
+import argparse, json, os, selectors, shlex, shutil, signal, socket, struct, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OPENTRACKER = "/usr/bin/opentracker"
@@ -75,14 +75,18 @@ def machine_busy_seconds():
 def wait_for_quiet_machine(max_wait, threshold=0.25):
     """Waits (at most `max_wait` s) until the machine is nearly idle, so another build or test
     run does not steal the cores a scenario is measured on. Returns the busy cores seen last."""
-    deadline = time.time() + max_wait
+    start = time.time()
+    first = None
     while True:
         before = machine_busy_seconds()
         time.sleep(0.5)
         busy = (machine_busy_seconds() - before) / 0.5
-        if busy <= threshold or time.time() >= deadline:
+        first = busy if first is None else first
+        if busy <= threshold or time.time() - start >= max_wait:
+            if first > threshold:
+                print("  (waited %.0f s for other processes: %.2f cores busy, then %.2f)" % (
+                    time.time() - start, first, busy), flush=True)
             return busy
-        print("  (machine busy: %.2f cores; waiting for it to settle)" % busy, flush=True)
         time.sleep(2)
 
 
@@ -96,11 +100,13 @@ def build(build_path, flags):
 class Tracker:
     """One tracker process, its ports, and its RSS right after start (before any load)."""
 
-    def __init__(self, name, cmd, http, udp, log, env=None, cwd=None):
+    def __init__(self, name, cmd, http, udp, log, env=None, cwd=None, read_stdout=False):
         self.name, self.cmd, self.http, self.udp, self.log = name, cmd, http, udp, log
-        # stderr to a file: a pipe nobody reads would stall the tracker once it fills.
-        with open(log, "w") as err:
-            self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True, env=env, cwd=cwd)
+        # Output to a file: a pipe nobody reads would stall the tracker once it fills. Only nerd's
+        # stdout is piped, for its one ready line.
+        with open(log, "w") as out:
+            self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE if read_stdout else out, stderr=out, text=True,
+                                         env=env, cwd=cwd)
         self.base_rss_kib = None
 
     def log_tail(self):
@@ -124,7 +130,6 @@ class Tracker:
 
 def wait_json_ready(tracker, timeout=30):
     """Reads nerd's stdout up to its {"ready": true ...} line."""
-    import selectors
     selector = selectors.DefaultSelector()
     selector.register(tracker.proc.stdout, selectors.EVENT_READ)
     deadline = time.time() + timeout
@@ -182,7 +187,7 @@ def start_nerd(nerd, work, allow):
     cmd = [nerd, "tracker", "--http", "127.0.0.1:%d" % http, "--udp", "127.0.0.1:%d" % udp, "--json"]
     if allow: cmd += ["--allow", allow]
     env = dict(os.environ, NERD_LOOPBACK_ONLY="1", NERD_LOG="warning")
-    tracker = Tracker("nerd", cmd, http, udp, os.path.join(work, "nerd.log"), env=env)
+    tracker = Tracker("nerd", cmd, http, udp, os.path.join(work, "nerd.log"), env=env, read_stdout=True)
     wait_json_ready(tracker)
     return tracker
 

@@ -17,6 +17,7 @@ struct Options {
     var churn = 0.2
     var timeoutMs = 500
     var json = false
+    var diagnose = false
 
     init(_ arguments: [String]) {
         var i = 0
@@ -32,6 +33,7 @@ struct Options {
             case "--churn": churn = min(0.9, max(0, Double(next()) ?? churn))
             case "--timeout-ms": timeoutMs = max(50, Int(next()) ?? timeoutMs)
             case "--json": json = true
+            case "--diagnose": diagnose = true
             default: fatalError("unknown option \(arguments[i])")
             }
             i += 1
@@ -79,7 +81,7 @@ struct LookupStats {
 
 /// Random (searcher, target) lookups, 16 at a time; success when the lookup's nearest answer
 /// is the live node truly nearest the target.
-func runLookups(_ nodes: [DHTNode], count: Int) async -> LookupStats {
+func runLookups(_ nodes: [DHTNode], count: Int, diagnose: Bool = false) async -> LookupStats {
     var stats = LookupStats()
     let ids = nodes.map(\.id)
     var remaining = count
@@ -96,6 +98,15 @@ func runLookups(_ nodes: [DHTNode], count: Int) async -> LookupStats {
                     let found = await searcher.findClosest(to: target)
                     // The searcher itself may be the nearest node: it never appears in its own answers.
                     let ok = found.closest.first?.id == truth || (searcher.id == truth)
+                    if !ok, diagnose {
+                        let ranked = ids.sorted { $0.distance(to: target) < $1.distance(to: target) }
+                        let rank = found.closest.first.flatMap { f in ranked.firstIndex(of: f.id) } ?? -1
+                        var knowers = 0
+                        for node in nodes where await node.knownNodes().contains(where: { $0.id == truth }) { knowers += 1 }
+                        let truthNode = nodes.first { $0.id == truth }!
+                        let truthKnows = await truthNode.knownNodes().count
+                        FileHandle.standardError.write(Data("miss: got rank \(rank), \(found.closest.count) answered, \(found.nodesQueried) queried; \(knowers) nodes know the nearest (which knows \(truthKnows)); cpl target/truth \(target.commonPrefixLength(with: truth)), target/2nd \(target.commonPrefixLength(with: ranked[1]))\n".utf8))
+                    }
                     return (ok, found, Date().timeIntervalSince(start))
                 }
             }
@@ -169,6 +180,7 @@ func queriesPerSecond(group: EventLoopGroup, seconds: Double) async throws -> Do
 struct DHTSim {
     static func main() async throws {
         let options = Options(Array(CommandLine.arguments.dropFirst()))
+        let began = Date()
         raiseDescriptorLimit()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let rssBefore = residentBytes()
@@ -188,17 +200,20 @@ struct DHTSim {
                 }
             }
         }
-        // One refresh round, as every node's maintenance would do within minutes.
+        // One maintenance round once everyone has joined, as each node's 15-minute bucket
+        // refresh does: a lookup in every bucket's range, so each part of the ID space is known.
         for chunk in stride(from: 0, to: nodes.count, by: 50) {
             await withTaskGroup(of: Void.self) { g in
-                for node in nodes[chunk..<min(chunk + 50, nodes.count)] { g.addTask { _ = await node.findClosest(to: .random()) } }
+                for node in nodes[chunk..<min(chunk + 50, nodes.count)] { g.addTask { await node.refreshAllBuckets() } }
             }
         }
+        let built = Date()
         let rssAfter = residentBytes()
+        let buildSeconds = built.timeIntervalSince(began)
         var tableSizes: [Double] = []
         for node in nodes.prefix(100) { tableSizes.append(Double(await node.statistics().nodes)) }
 
-        let stable = await runLookups(nodes, count: options.lookups)
+        let stable = await runLookups(nodes, count: options.lookups, diagnose: options.diagnose)
         let peersFound = await announceAndFind(nodes, count: 50)
 
         let leaving = Int(Double(nodes.count) * options.churn)
@@ -226,6 +241,7 @@ struct DHTSim {
             let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
+            print(String(format: "network built in %.1f s", buildSeconds))
             print("nodes: \(options.nodes), memory per node: \(Int(perNode / 1024)) KiB, routing table median \(percentile(tableSizes, 0.5)) nodes")
             print("log2(N) = \(String(format: "%.1f", expectedHops)) (Kademlia's bound on hops with b = 1)")
             for (name, s) in [("0% churn", stable), ("\(Int(options.churn * 100))% churn", churned)] {

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// HTTP announce load: up to `window` TCP connections in flight, one thread, poll(2).
 ///
@@ -124,7 +122,8 @@ final class HTTPLoad {
         Self.percentEscape(peerID, into: &text)
         var query = "&port=\(peer.port)&uploaded=0&downloaded=0&left=\(peer.left)&compact=1&numwant=50"
         if options.fill { query += "&event=started" }
-        query += " HTTP/1.1\r\nHost: \(target.text)\r\nConnection: \(options.keepAlive ? "keep-alive" : "close")\r\n\r\n"
+        query +=
+            " HTTP/1.1\r\nHost: \(target.text)\r\nConnection: \(options.keepAlive ? "keep-alive" : "close")\r\n\r\n"
         text += Array(query.utf8)
         return text
     }
@@ -134,7 +133,8 @@ final class HTTPLoad {
         let digits = Array("0123456789ABCDEF".utf8)
         for byte in bytes {
             switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"),
                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
                 text.append(byte)
             default:
@@ -161,7 +161,9 @@ final class HTTPLoad {
     /// Writes the whole request (a few hundred bytes always fit a fresh socket buffer).
     private func send(connection index: Int) {
         let fd = connections[index].fd
-        let sent = connections[index].request.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        let sent = connections[index].request.withUnsafeBytes {
+            Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+        }
         if sent == connections[index].request.count {
             connections[index].state = .receiving
         } else if connections[index].served > 0 {
@@ -267,7 +269,8 @@ final class HTTPLoad {
     /// Requests unanswered for 2 s count as timeouts; sockets draining for 1 s are closed.
     private func expire(now: UInt64) {
         let limit = Clock.nanoseconds(LoadOptions.replyTimeout)
-        for index in connections.indices where connections[index].state != .idle && now - connections[index].startedAt > limit {
+        for index in connections.indices
+        where connections[index].state != .idle && now - connections[index].startedAt > limit {
             summary.timeouts += 1
             drop(connection: index)
         }

@@ -67,7 +67,9 @@ enum InfoHashes {
 
         /// Writes the 20-byte peer ID.
         func writePeerID(to pointer: UnsafeMutableRawPointer) {
-            for (offset, byte) in Self.idPrefix.enumerated() { pointer.storeBytes(of: byte, toByteOffset: offset, as: UInt8.self) }
+            for (offset, byte) in Self.idPrefix.enumerated() {
+                pointer.storeBytes(of: byte, toByteOffset: offset, as: UInt8.self)
+            }
             var rest = serial
             for offset in stride(from: 19, through: 8, by: -1) {
                 pointer.storeBytes(of: UInt8(48 + rest % 10), toByteOffset: offset, as: UInt8.self)

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Command line of `tracker-load`.
 struct LoadOptions {
@@ -89,7 +87,9 @@ struct LoadOptions {
         guard target != nil else { throw LoadError("--target 127.0.0.1:PORT is required") }
         if mode == .http && reuseConnectionID { throw LoadError("--reuse-connection-id is for udp") }
         if mode == .udp && keepAlive { throw LoadError("--keep-alive is for http") }
-        if torrents.multipliedReportingOverflow(by: peers).overflow { throw LoadError("--torrents × --peers is too large") }
+        if torrents.multipliedReportingOverflow(by: peers).overflow {
+            throw LoadError("--torrents × --peers is too large")
+        }
     }
 
     /// Announces to issue at most: all pairs once for `--fill`, else `--requests` (or unbounded).
@@ -110,7 +110,8 @@ struct LoadOptions {
 
     /// Accepts only 127.0.0.0/8 (and `localhost`): this tool must never load anything off the machine.
     static func target(_ text: String) throws(LoadError) -> Target {
-        guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]), port != 0 else {
+        guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]), port != 0
+        else {
             throw LoadError("--target must be 127.x.y.z:PORT, got \(text)")
         }
         var host = String(text[..<colon])

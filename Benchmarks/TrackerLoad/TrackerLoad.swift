@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Dispatches the subcommands.
 enum TrackerLoad {
@@ -19,7 +17,8 @@ enum TrackerLoad {
         case .udp, .http:
             guard let target = options.target else { return 2 }
             do {
-                let summary = options.mode == .udp
+                let summary =
+                    options.mode == .udp
                     ? try UDPLoad(options: options, target: target).run()
                     : HTTPLoad(options: options, target: target).run()
                 summary.report(json: options.json)
@@ -44,30 +43,5 @@ enum TrackerLoad {
             }
         }
         writeOut(text)
-    }
-}
-
-/// A failure to report and stop on (usage or socket).
-struct LoadError: Error {
-    let message: String
-    init(_ message: String) { self.message = message }
-
-    /// `what` failed with the current `errno`.
-    static func system(_ what: String) -> LoadError { LoadError("\(what): \(String(cString: strerror(errno)))") }
-}
-
-/// Unbuffered writes to the standard streams (stdio's globals are not concurrency-safe in Swift 6).
-func writeOut(_ text: String) { write(descriptor: 1, text) }
-
-func printError(_ text: String) { write(descriptor: 2, text + "\n") }
-
-private func write(descriptor: Int32, _ text: String) {
-    var bytes = Array(text.utf8)
-    var offset = 0
-    while offset < bytes.count {
-        let written = bytes.withUnsafeMutableBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-        if written < 0 && errno == EINTR { continue }
-        guard written > 0 else { return }
-        offset += written
     }
 }

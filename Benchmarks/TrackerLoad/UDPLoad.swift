@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// BEP 15 load: up to `window` requests in flight over a few connected UDP sockets, one thread.
 ///
@@ -118,7 +116,8 @@ final class UDPLoad {
         var connectionID: UInt64?
         if options.reuseConnectionID {
             let endpoint = endpoints[socket]
-            let fresh = endpoint.connectionID != nil && now - endpoint.connectedAt < Self.renewNanoseconds
+            let fresh =
+                endpoint.connectionID != nil && now - endpoint.connectedAt < Self.renewNanoseconds
                 && endpoint.announcesSinceConnect < Self.renewAnnounces
             let usable = endpoint.connectionID != nil && now - endpoint.connectedAt < Self.staleNanoseconds
             if fresh || (endpoint.renewing && usable) {
@@ -205,7 +204,7 @@ final class UDPLoad {
         let tid = UInt32(bigEndian: packet.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
         let index = Int(tid & 0xFFFF)
         guard index < slots.count, index % endpoints.count == socket, slots[index].state != .idle,
-              slots[index].generation == UInt16(tid >> 16)
+            slots[index].generation == UInt16(tid >> 16)
         else {
             summary.late += 1
             return

@@ -1,18 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// Nanoseconds on the monotonic clock.
-enum Clock {
-    static func now() -> UInt64 {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
-    }
-
-    static func nanoseconds(_ seconds: Double) -> UInt64 { UInt64(seconds * 1e9) }
-}
-
 /// Which (torrent, peer) announces next, and when to stop issuing.
 ///
 /// `--fill` walks every pair once, torrent by torrent; otherwise pairs are drawn at random

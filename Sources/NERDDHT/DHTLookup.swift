@@ -32,6 +32,8 @@ final class DHTLookup {
         var token: [UInt8]?
         /// 0 for nodes known at the start; 1 + the depth of the node that named it otherwise.
         var depth: Int
+        /// A timed-out query is retried once: a lost datagram should not lose the nearest node.
+        var retried = false
     }
 
     let target: NodeID
@@ -121,7 +123,14 @@ final class DHTLookup {
                     }
                 }
             case .failure:
-                if let index { self.candidates[index].state = .failed }
+                if let index {
+                    if self.candidates[index].retried {
+                        self.candidates[index].state = .failed
+                    } else {
+                        self.candidates[index].retried = true
+                        self.candidates[index].state = .fresh
+                    }
+                }
             }
             self.step()
         }

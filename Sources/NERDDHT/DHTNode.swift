@@ -207,6 +207,19 @@ public final class DHTNode: @unchecked Sendable {
         }
     }
 
+    /// Refreshes every bucket: a `find_node` lookup of a random ID in each bucket's range, as
+    /// maintenance does for buckets idle 15 minutes (BEP 5). Fills buckets whose part of the
+    /// ID space the node has not heard from yet.
+    public func refreshAllBuckets() async {
+        let targets = (try? await loop.submit { self.table.buckets.indices.map { self.table.randomID(inBucket: $0) } }.get()) ?? []
+        for target in targets { _ = try? await lookup(target: target, getPeers: false).get() }
+    }
+
+    /// The nodes in the routing table now.
+    public func knownNodes() async -> [DHTNodeInfo] {
+        (try? await loop.submit { self.table.allNodes }.get()) ?? []
+    }
+
     public func statistics() async -> Statistics {
         (try? await loop.submit {
             Statistics(nodes: self.table.count, buckets: self.table.buckets.count, infoHashes: self.store.peers.count,

@@ -83,6 +83,9 @@ import Testing
                 #expect(body.hasPrefix("d14:failure reason"), "\(path.prefix(40)): \(body.prefix(80))")
             }
             #expect(try await Self.rawGet(base + "/nowhere").0 == 404)
+            // Not HTTP at all: a 400, and the connection is closed.
+            let garbage = try await Self.raw(server.httpAddress!, "\u{01}\u{02}GARBAGE \r\n\r\n")
+            #expect(garbage.hasPrefix("HTTP/1.1 400"), "\(garbage.prefix(40))")
             let metrics = try await Self.rawGet(base + "/metrics").1
             #expect(metrics.contains("nerd_tracker_bad_requests_total"))
             #expect(try await client.announce(base + "/announce", request(port: 3001)).interval == 120)
@@ -141,17 +144,25 @@ import Testing
 
     static func rawGet(_ url: String) async throws -> (Int, String) {
         let parsed = try TrackerURL(url)
-        let group = MultiThreadedEventLoopGroup.singleton
-        let channel = try await ClientBootstrap(group: group).connect(host: parsed.host, port: parsed.port) { channel in
-            channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
-        }
+        let text = try await raw("\(parsed.host):\(parsed.port)",
+                                 "GET \(parsed.pathAndQuery) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let status = Int(text.split(separator: " ").dropFirst().first ?? "") ?? 0
+        let body = text.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
+        return (status, body)
+    }
+
+    /// Sends `request` as is and reads until the server closes.
+    static func raw(_ hostPort: String, _ request: String) async throws -> String {
+        let colon = hostPort.lastIndex(of: ":")!
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: String(hostPort[..<colon]), port: Int(hostPort[hostPort.index(after: colon)...])!) { channel in
+                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+            }
         return try await channel.executeThenClose { inbound, outbound in
-            try await outbound.write(ByteBuffer(string: "GET \(parsed.pathAndQuery) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+            try await outbound.write(ByteBuffer(string: request))
             var text = ""
             for try await chunk in inbound { text += String(buffer: chunk) }
-            let status = Int(text.split(separator: " ").dropFirst().first ?? "") ?? 0
-            let body = text.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
-            return (status, body)
+            return text
         }
     }
 }

@@ -27,6 +27,23 @@ final class HTTPTrackerHandler: ChannelInboundHandler {
         }
     }
 
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // Malformed HTTP (the decoder's error): answer 400 once, then close. Anything else
+        // (a reset connection) just closes.
+        guard error is HTTPParserError else {
+            context.close(promise: nil)
+            return
+        }
+        let body = "bad request\n"
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Length", value: String(body.utf8.count))
+        headers.add(name: "Connection", value: "close")
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
+        server.metrics.badRequests.increment()
+    }
+
     private func respond(to request: HTTPRequestHead, context: ChannelHandlerContext) {
         let uri = request.uri
         let question = uri.firstIndex(of: "?")

@@ -36,6 +36,33 @@ struct SwarmPeers {
     /// What an announce changed.
     enum Change { case added, updated, removed, unchanged }
 
+    /// What ``announce(compact:seeder:event:stamp:terms:mayAdd:maxPeers:storable:wanted:withTerms:peers4:peers6:random:)`` did.
+    struct Outcome {
+        var change: Change
+        var complete: Int
+        var incomplete: Int
+        var downloaded: UInt32
+        var isEmpty: Bool
+        var terms: [(compact: [UInt8], terms: PaymentTerms)]
+    }
+
+    /// Records an announce (unless `storable` is false) and picks up to `wanted` peers for it.
+    mutating func announce(compact: [UInt8], seeder: Bool, event: AnnounceRequest.Event, stamp: UInt32, terms newTerms: PaymentTerms?,
+                           mayAdd: Bool, maxPeers: Int, storable: Bool, wanted: Int, withTerms: Bool,
+                           peers4 out4: inout [UInt8], peers6 out6: inout [UInt8], random: inout some RandomNumberGenerator) -> Outcome {
+        let change = storable
+            ? record(compact: compact, seeder: seeder, event: event, stamp: stamp, terms: newTerms, mayAdd: mayAdd && count < maxPeers)
+            : .unchanged
+        var picked: [(compact: [UInt8], terms: PaymentTerms)] = []
+        if wanted > 0 {
+            out4.reserveCapacity(min(peers4.count, wanted) * 6)
+            picked = select(limit: wanted, exclude: compact, forSeeder: seeder, withTerms: withTerms, peers4: &out4, peers6: &out6,
+                            random: &random)
+        }
+        return Outcome(change: change, complete: Int(seeders), incomplete: leechers, downloaded: downloaded, isEmpty: isEmpty,
+                       terms: picked)
+    }
+
     /// Records an announce from `compact` (6 or 18 bytes); `stopped` removes the peer.
     /// - Parameters:
     ///   - stamp: seconds on the registry's clock (only the low 15 bits are kept).
@@ -61,6 +88,7 @@ struct SwarmPeers {
                 return .unchanged
             case (false, _):
                 guard mayAdd else { return .unchanged }
+                Self.growGently(&peers4)
                 peers4.insert(key << 16 | state, at: index)
                 change = .added
             }
@@ -80,6 +108,7 @@ struct SwarmPeers {
                 return .unchanged
             case (false, _):
                 guard mayAdd else { return .unchanged }
+                Self.growGently(&peers6)
                 peers6.insert(Peer6(high: high, low: low, port: port, state: UInt16(state)), at: index)
                 change = .added
             }
@@ -103,12 +132,12 @@ struct SwarmPeers {
     /// every peer gets handed out; a seeder is given leechers only.
     /// - Returns: the terms of the peers written, when `withTerms`.
     func select(limit: Int, exclude: [UInt8], forSeeder: Bool, withTerms: Bool, peers4 out4: inout [UInt8],
-                peers6 out6: inout [UInt8]) -> [(compact: [UInt8], terms: PaymentTerms)] {
+                peers6 out6: inout [UInt8], random: inout some RandomNumberGenerator) -> [(compact: [UInt8], terms: PaymentTerms)] {
         var picked: [(compact: [UInt8], terms: PaymentTerms)] = []
         var remaining = limit
         let excluded4 = exclude.count == 6 ? Self.key4(exclude) : nil
         if !peers4.isEmpty, remaining > 0 {
-            let start = Int.random(in: 0..<peers4.count)
+            let start = Int.random(in: 0..<peers4.count, using: &random)
             var i = start
             repeat {
                 let entry = peers4[i]
@@ -130,7 +159,7 @@ struct SwarmPeers {
             } while i != start && remaining > 0
         }
         if !peers6.isEmpty, remaining > 0 {
-            let start = Int.random(in: 0..<peers6.count)
+            let start = Int.random(in: 0..<peers6.count, using: &random)
             var i = start
             repeat {
                 let p = peers6[i]
@@ -175,6 +204,13 @@ struct SwarmPeers {
             }
         }
         return dropped
+    }
+
+    /// Most swarms are small: grow their arrays by a quarter rather than doubling, so a
+    /// 10-peer swarm does not carry room for 16 (memory per peer is what bounds a tracker).
+    private static func growGently<T>(_ array: inout [T]) {
+        guard array.count == array.capacity else { return }
+        array.reserveCapacity(array.count + max(2, array.count / 4))
     }
 
     // MARK: Keys

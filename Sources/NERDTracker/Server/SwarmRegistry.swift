@@ -1,6 +1,19 @@
 import NIOConcurrencyHelpers
 import NIOCore
 
+/// SplitMix64: a fast, well-mixed generator for picking peers (not for secrets).
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
 /// Every swarm a tracker knows, in memory, shared by its HTTP and UDP front ends.
 ///
 /// Split into shards by info-hash, each behind its own lock, so announces on different
@@ -62,6 +75,9 @@ public final class SwarmRegistry: Sendable {
         let lock = NIOLock()
         var swarms: [InfoHashKey: SwarmPeers] = [:]
         var peerCount = 0
+        /// For picking which peers to hand out; a seeded generator under the shard's lock
+        /// instead of the system one, which costs a syscall per announce.
+        var random = SplitMix64(seed: UInt64.random(in: .min ... .max))
     }
 
     public let limits: Limits
@@ -112,27 +128,25 @@ public final class SwarmRegistry: Sendable {
                 index = shard.swarms.index(forKey: key)
             }
             let i = index!
-            let fits = shard.swarms.values[i].count < limits.maxPeersPerTorrent && shard.peerCount < perShardPeers
-            // Port 0 means the peer takes no connections: it gets peers but is not handed out.
-            let change = request.port == 0 ? .unchanged : shard.swarms.values[i].record(
-                compact: compactAddress, seeder: request.isSeeder, event: request.event, stamp: stamp,
-                terms: request.terms, mayAdd: fits)
-            switch change {
+            let fits = shard.peerCount < perShardPeers
+            // One in-place access to the swarm: record the announce, count, pick peers.
+            let outcome = shard.swarms.values[i].announce(
+                compact: compactAddress, seeder: request.isSeeder, event: request.event, stamp: stamp, terms: request.terms,
+                mayAdd: fits, maxPeers: limits.maxPeersPerTorrent,
+                // Port 0 means the peer takes no connections: it gets peers but is not handed out.
+                storable: request.port != 0, wanted: request.event == .stopped ? 0 : wanted, withTerms: request.wantsTerms,
+                peers4: &result.peers4, peers6: &result.peers6, random: &shard.random)
+            switch outcome.change {
             case .added: shard.peerCount += 1
             case .removed: shard.peerCount -= 1
             case .updated: break
             case .unchanged:
                 if request.event != .stopped, request.port != 0 { result.refused = TrackerError(.full, "swarm or tracker holds its maximum of peers") }
             }
-            let swarm = shard.swarms.values[i]
-            result.complete = Int(swarm.seeders)
-            result.incomplete = swarm.leechers
-            if request.event != .stopped, wanted > 0 {
-                result.peers4.reserveCapacity(min(swarm.count, wanted) * 6)
-                result.terms = swarm.select(limit: wanted, exclude: compactAddress, forSeeder: request.isSeeder,
-                                            withTerms: request.wantsTerms, peers4: &result.peers4, peers6: &result.peers6)
-            }
-            if swarm.isEmpty && swarm.downloaded == 0 { shard.swarms.remove(at: i) }
+            result.complete = outcome.complete
+            result.incomplete = outcome.incomplete
+            result.terms = outcome.terms
+            if outcome.isEmpty && outcome.downloaded == 0 { shard.swarms.remove(at: i) }
         }
         return result
     }

@@ -104,11 +104,16 @@ public final class TrackerServer: Sendable {
                 let channel = try await ServerBootstrap(group: group)
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                     .serverChannelOption(.backlog, value: 1024)
+                    .serverChannelOption(.maxMessagesPerRead, value: 16)
                     .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                     .childChannelInitializer { [core] channel in
                         channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                            try channel.pipeline.syncOperations.addHandler(HTTPTrackerHandler(server: core))
+                            // Just NIOHTTP1's decoder and encoder: announces are answered at once
+                            // and in order, so the pipelining and error helpers only add cost.
+                            let sync = channel.pipeline.syncOperations
+                            try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+                            try sync.addHandler(HTTPResponseEncoder())
+                            try sync.addHandler(HTTPTrackerHandler(server: core))
                         }
                     }
                     .bind(host: http.host, port: http.port).get()

@@ -37,6 +37,9 @@ struct TrackerCommand: AsyncParsableCommand {
     @Option(help: "Most peers over all torrents.")
     var maxPeers: Int = 20_000_000
 
+    @Option(help: "Event loop threads (default: half the cores, at least one).")
+    var threads: Int?
+
     @Flag(help: "Print one JSON line once serving: {\"ready\": true, \"http\": \"HOST:PORT\", \"udp\": \"HOST:PORT\"}.")
     var json = false
 
@@ -58,7 +61,7 @@ struct TrackerCommand: AsyncParsableCommand {
             udp: noUdp ? nil : Self.split(udp).map { Self.guarded($0, loopbackOnly) },
             interval: interval,
             limits: .init(maxTorrents: maxTorrents, maxPeers: maxPeers),
-            allowList: allowList, loopbackOnly: loopbackOnly)
+            allowList: allowList, loopbackOnly: loopbackOnly, threads: threads ?? TrackerServer.defaultThreads)
         let server = TrackerServer(configuration: configuration, logger: Logger(label: "nerd.tracker"))
         do {
             try await server.start()

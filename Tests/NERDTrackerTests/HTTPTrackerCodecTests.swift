@@ -120,3 +120,18 @@ import Testing
         }
     }
 }
+
+@Suite struct CompactReplyEncodingTests {
+    @Test func fastPathWritesTheSameBytesAsTheGeneralEncoder() throws {
+        let peers4 = TrackerPeer(ip: [127, 0, 0, 1], port: 6881).compact + TrackerPeer(ip: [10, 0, 0, 9], port: 1).compact
+        let peers6 = TrackerPeer(ip: [UInt8](repeating: 0, count: 15) + [1], port: 2).compact
+        for (p4, p6) in [(peers4, peers6), (peers4, []), ([], [])] {
+            let fast = HTTPTrackerCodec.encodeCompactAnnounce(interval: 1800, minInterval: 300, complete: 12, incomplete: 0,
+                                                              peers4: p4, peers6: p6)
+            var pairs: [(String, BencodeValue)] = [("interval", .integer(1800)), ("min interval", .integer(300)),
+                                                   ("complete", .integer(12)), ("incomplete", .integer(0)), ("peers", .string(p4))]
+            if !p6.isEmpty { pairs.append(("peers6", .string(p6))) }
+            #expect(fast == (try BencodeEncoder.encode(.dictionary(pairs))))
+        }
+    }
+}

@@ -121,6 +121,10 @@ public enum HTTPTrackerCodec {
                                peers4: [UInt8], peers6: [UInt8], terms: [(compact: [UInt8], terms: PaymentTerms)])
         -> [UInt8]
     {
+        if compact && terms.isEmpty {
+            return encodeCompactAnnounce(interval: interval, minInterval: minInterval, complete: complete, incomplete: incomplete,
+                                         peers4: peers4, peers6: peers6)
+        }
         var pairs: [(String, BencodeValue)] = [
             ("interval", .integer(interval)),
             ("min interval", .integer(minInterval)),
@@ -141,6 +145,35 @@ public enum HTTPTrackerCodec {
             pairs.append(("nerd", BencodeValue(.dictionary(entries))))
         }
         return (try? BencodeEncoder.encode(.dictionary(pairs))) ?? encodeFailure("internal error")
+    }
+
+    /// The common reply, written straight out in canonical key order (no value tree): this is
+    /// the tracker's hot path. Same bytes as the general encoder.
+    static func encodeCompactAnnounce(interval: Int, minInterval: Int, complete: Int, incomplete: Int, peers4: [UInt8],
+                                      peers6: [UInt8]) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(96 + peers4.count + peers6.count)
+        func integer(_ key: StaticString, _ value: Int) {
+            out.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+            out.append(UInt8(ascii: "i"))
+            out.append(contentsOf: String(value).utf8)
+            out.append(UInt8(ascii: "e"))
+        }
+        func string(_ key: StaticString, _ value: [UInt8]) {
+            out.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+            out.append(contentsOf: String(value.count).utf8)
+            out.append(UInt8(ascii: ":"))
+            out.append(contentsOf: value)
+        }
+        out.append(UInt8(ascii: "d"))
+        integer("8:complete", complete)
+        integer("10:incomplete", incomplete)
+        integer("8:interval", interval)
+        integer("12:min interval", minInterval)
+        string("5:peers", peers4)
+        if !peers6.isEmpty { string("6:peers6", peers6) }
+        out.append(UInt8(ascii: "e"))
+        return out
     }
 
     static func encode(_ terms: PaymentTerms) -> BencodeValue {

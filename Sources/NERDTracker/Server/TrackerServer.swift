@@ -35,13 +35,14 @@ public final class TrackerServer: Sendable {
         public var loopbackOnly: Bool
         /// How often expired peers are swept and totals logged.
         public var sweepInterval: TimeAmount
-        /// Event loop threads (HTTP connections spread over them; one UDP socket per thread).
+        /// Event loop threads (HTTP connections spread over them; one UDP socket per thread);
+        /// default ``TrackerServer/defaultThreads``.
         public var threads: Int
 
         public init(http: (host: String, port: Int)? = ("0.0.0.0", 6969), udp: (host: String, port: Int)? = ("0.0.0.0", 6969),
                     interval: Int = 1800, minInterval: Int? = nil, peerTimeout: Int? = nil,
                     limits: SwarmRegistry.Limits = .init(), allowList: [[UInt8]]? = nil, loopbackOnly: Bool = false,
-                    sweepInterval: TimeAmount = .seconds(60), threads: Int = System.coreCount) {
+                    sweepInterval: TimeAmount = .seconds(60), threads: Int = TrackerServer.defaultThreads) {
             self.http = http
             self.udp = udp
             self.interval = max(1, interval)
@@ -72,6 +73,10 @@ public final class TrackerServer: Sendable {
             self.logger = logger
         }
     }
+
+    /// Half the cores (at least one): the kernel's network work needs the rest, and measured
+    /// on 2 cores one loop served more announces than two.
+    public static var defaultThreads: Int { max(1, System.coreCount / 2) }
 
     public let configuration: Configuration
     let core: Core

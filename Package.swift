@@ -88,7 +88,7 @@ let package = Package(
         // DHT simulation: many NERD nodes in one process (Benchmarks/dht-sim.sh).
         .executableTarget(
             name: "dht-sim",
-            dependencies: ["NERDDHT", .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: ["NERDDHT", .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/DHTSim"
         ),
         .target(name: "NERDTestSupport", path: "Tests/NERDTestSupport"),

@@ -7,6 +7,7 @@
 import Glibc
 #endif
 import Foundation
+import Logging
 import NERDDHT
 import NIOCore
 import NIOPosix
@@ -105,6 +106,9 @@ func runLookups(_ nodes: [DHTNode], count: Int, diagnose: Bool = false) async ->
                         for node in nodes where await node.knownNodes().contains(where: { $0.id == truth }) { knowers += 1 }
                         let truthNode = nodes.first { $0.id == truth }!
                         let truthKnows = await truthNode.knownNodes().count
+                        let again = await searcher.findClosest(to: target)
+                        let stats = await searcher.statistics()
+                        FileHandle.standardError.write(Data("  searcher \(searcher.listenAddress?.description ?? "?") knows \(stats.nodes), answered \(stats.queriesAnswered); retry: \(again.closest.count) answered, first is truth: \(again.closest.first?.id == truth)\n".utf8))
                         FileHandle.standardError.write(Data("miss: got rank \(rank), \(found.closest.count) answered, \(found.nodesQueried) queried; \(knowers) nodes know the nearest (which knows \(truthKnows)); cpl target/truth \(target.commonPrefixLength(with: truth)), target/2nd \(target.commonPrefixLength(with: ranked[1]))\n".utf8))
                     }
                     return (ok, found, Date().timeIntervalSince(start))
@@ -190,7 +194,7 @@ struct DHTSim {
             let bootstrap = nodes.isEmpty ? [] : [nodes[0].listenAddress!, nodes[Int.random(in: 0..<nodes.count)].listenAddress!]
             let node = DHTNode(configuration: .init(listen: ("127.0.0.1", 0), bootstrap: bootstrap, loopbackOnly: true,
                                                     queryTimeout: timeout, maxQueriesPerSecondPerIP: .max),
-                               group: group)
+                               group: group, logger: { var l = Logger(label: "sim"); l.logLevel = options.diagnose ? .debug : .warning; return l }())
             try await node.start()
             nodes.append(node)
             if i % 50 == 49 || i == options.nodes - 1 {
@@ -209,6 +213,14 @@ struct DHTSim {
         }
         let built = Date()
         let rssAfter = residentBytes()
+        if options.diagnose {
+            var sparse = 0
+            for (i, node) in nodes.enumerated() where await node.knownNodes().count < 8 {
+                sparse += 1
+                FileHandle.standardError.write(Data("sparse: node \(i) knows \(await node.knownNodes().count)\n".utf8))
+            }
+            FileHandle.standardError.write(Data("\(sparse) nodes know fewer than 8\n".utf8))
+        }
         let buildSeconds = built.timeIntervalSince(began)
         var tableSizes: [Double] = []
         for node in nodes.prefix(100) { tableSizes.append(Double(await node.statistics().nodes)) }

@@ -102,8 +102,9 @@ public final class DHTNode: @unchecked Sendable {
             throw DHTError(.loopbackGuard, "\(configuration.listen.host) is not loopback and the loopback-only guard is on")
         }
         do {
+            // No SO_REUSEADDR: on Linux, two UDP sockets that both set it may be given the same
+            // ephemeral port, and one of them then never sees its replies.
             let channel = try await DatagramBootstrap(group: loop)
-                .channelOption(.socketOption(.so_reuseaddr), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(KRPCHandler(node: self)) }
                 }
@@ -304,7 +305,10 @@ public final class DHTNode: @unchecked Sendable {
             guard message.transactionID.count == 2 else { return }
             let tid = UInt16(message.transactionID[0]) << 8 | UInt16(message.transactionID[1])
             // A reply counts only from the address the query went to.
-            guard let entry = pending[tid], entry.address == address else { return }
+            guard let entry = pending[tid], entry.address == address else {
+                logger.debug("unmatched reply", metadata: ["to": "\(listenAddress?.description ?? "?")", "from": "\(address)", "tid": "\(tid)", "pending": "\(pending[tid]?.address.description ?? "none")"])
+                return
+            }
             pending[tid] = nil
             guard let replier = values.id else {
                 entry.promise.fail(DHTError(.invalidReply, "reply without id"))
@@ -317,6 +321,7 @@ public final class DHTNode: @unchecked Sendable {
             let tid = UInt16(message.transactionID[0]) << 8 | UInt16(message.transactionID[1])
             guard let entry = pending[tid], entry.address == address else { return }
             pending[tid] = nil
+            logger.debug("error reply", metadata: ["from": "\(address)", "code": "\(code)", "message": "\(text)"])
             entry.promise.fail(DHTError(.remoteError, "\(code) \(text)"))
         case .query(let method, let arguments):
             guard allowQuery(from: address.ip) else { return }
@@ -342,12 +347,19 @@ public final class DHTNode: @unchecked Sendable {
         }
         let now = NIODeadline.now()
         var r = KRPCArguments(id: id)
+        // BEP 32: `want` picks the families of nodes returned; without it, the requester's own.
+        let wantV4 = arguments.want.map { $0.contains("n4") } ?? (address.ip.count == 4)
+        let wantV6 = arguments.want.map { $0.contains("n6") } ?? (address.ip.count == 16)
+        func fillNodes(_ target: NodeID) {
+            if wantV4 { r.nodes = table.closest(to: target, addressLength: 4) }
+            if wantV6 { r.nodes6 = table.closest(to: target, addressLength: 16) }
+        }
         switch method {
         case "ping":
             break
         case "find_node":
             guard let target = arguments.target else { return protocolError("missing target", transactionID, address) }
-            r.nodes = table.closest(to: target).filter { $0.ip.count == 4 }
+            fillNodes(target)
         case "get_peers":
             guard let infoHash = arguments.infoHash else { return protocolError("missing info_hash", transactionID, address) }
             r.token = tokens.token(for: address.ip, now: now)
@@ -355,7 +367,7 @@ public final class DHTNode: @unchecked Sendable {
             r.values = found.map(\.compact)
             let withTerms = found.compactMap { item in item.terms.map { BencodeValue.Entry(key: item.compact, value: $0) } }
             if !withTerms.isEmpty { r.nerd = BencodeValue(.dictionary(withTerms)) }
-            r.nodes = table.closest(to: infoHash).filter { $0.ip.count == 4 }
+            fillNodes(infoHash)
         case "announce_peer":
             guard let infoHash = arguments.infoHash, let token = arguments.token else {
                 return protocolError("missing info_hash or token", transactionID, address)
@@ -371,7 +383,7 @@ public final class DHTNode: @unchecked Sendable {
             r.samples = store.sample(20)
             r.num = store.peers.count
             r.interval = 300
-            r.nodes = table.closest(to: target).filter { $0.ip.count == 4 }
+            fillNodes(target)
         default:
             reply(.init(transactionID: transactionID, body: .error(code: KRPCMessage.ErrorCode.methodUnknown, message: "method unknown")),
                   to: address)

@@ -2,7 +2,7 @@ import Foundation
 import NERDWire
 
 /// The part of a DHT node kept between runs: its ID and the nodes of its routing table, as
-/// a small bencoded file (`id`: 20 bytes, `nodes`: compact IPv4 node infos).
+/// a small bencoded file (`id`: 20 bytes, `nodes` and `nodes6`: compact node infos).
 struct DHTState {
     var id: NodeID
     var nodes: [DHTNodeInfo]
@@ -12,7 +12,9 @@ struct DHTState {
               let root = try? BencodeDecoder(limits: .message).decode(Array(data)),
               let idBytes = root["id"]?.bytes, let id = NodeID(idBytes)
         else { return nil }
-        let nodes = root["nodes"]?.bytes.flatMap { DHTNodeInfo.parseCompact($0, stride: 26) } ?? []
+        var nodes: [DHTNodeInfo] = []
+        if let raw = root["nodes"]?.bytes, let parsed = DHTNodeInfo.parseCompact(raw, stride: 26) { nodes += parsed }
+        if let raw = root["nodes6"]?.bytes, let parsed = DHTNodeInfo.parseCompact(raw, stride: 38) { nodes += parsed }
         return DHTState(id: id, nodes: Array(nodes.prefix(2000)))
     }
 
@@ -20,6 +22,7 @@ struct DHTState {
     func save(to path: String) {
         let value = BencodeValue.dictionary([
             ("id", .string(id.bytes)), ("nodes", .string(nodes.filter { $0.ip.count == 4 }.flatMap(\.compact))),
+            ("nodes6", .string(nodes.filter { $0.ip.count == 16 }.flatMap(\.compact))),
         ])
         guard let bytes = try? BencodeEncoder.encode(value) else { return }
         try? Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)

@@ -87,9 +87,10 @@ struct RoutingTable {
         }
     }
 
-    /// The `count` known nodes closest to `target`, bad ones last.
-    func closest(to target: NodeID, count: Int = k) -> [DHTNodeInfo] {
-        buckets.flatMap(\.nodes).sorted {
+    /// The `count` known nodes closest to `target`, bad ones last; only IPv4 or only IPv6
+    /// nodes when `addressLength` is 4 or 16.
+    func closest(to target: NodeID, count: Int = k, addressLength: Int? = nil) -> [DHTNodeInfo] {
+        buckets.flatMap(\.nodes).filter { addressLength == nil || $0.info.ip.count == addressLength }.sorted {
             if $0.isBad != $1.isBad { return !$0.isBad }
             return $0.info.id.distance(to: target) < $1.info.id.distance(to: target)
         }.prefix(count).map(\.info)

@@ -125,13 +125,20 @@ public final class TrackerServer: Sendable {
                 state.withLockedValue { $0.channels.append(channel); $0.http = channel.localAddress }
             }
             if let udp = configuration.udp {
-                // The first socket settles the port (0 picks one); the others share it with
-                // SO_REUSEPORT so each event loop reads its own socket.
+                // One socket per event loop sharing the port with SO_REUSEPORT. Port 0 is
+                // settled first by a plain socket: Linux may hand the same ephemeral port to two
+                // sockets that both allow reuse, and one would then never see its packets.
                 var port = udp.port
+                let shared = configuration.threads > 1
+                if shared && port == 0 {
+                    let probe = try await DatagramBootstrap(group: group).bind(host: udp.host, port: 0).get()
+                    port = probe.localAddress?.port ?? 0
+                    try await probe.close()
+                }
                 for loop in group.makeIterator() {
                     let channel = try await DatagramBootstrap(group: loop)
-                        .channelOption(.socketOption(.so_reuseaddr), value: 1)
-                        .channelOption(ChannelOptions.Types.SocketOption(level: .socket, name: .init(rawValue: SO_REUSEPORT)), value: 1)
+                        .channelOption(ChannelOptions.Types.SocketOption(level: .socket, name: .init(rawValue: SO_REUSEPORT)),
+                                       value: shared ? 1 : 0)
                         .channelOption(.datagramVectorReadMessageCount, value: 32)
                         .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 32 * UDPTrackerMessage.maxPacketSize))
                         .channelInitializer { [core] channel in

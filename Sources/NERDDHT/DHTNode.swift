@@ -58,6 +58,8 @@ public final class DHTNode: @unchecked Sendable {
 
     public struct Statistics: Sendable {
         public var nodes: Int
+        /// Nodes in the table whose IDs break BEP 42 for their address.
+        public var nonCompliantNodes: Int = 0
         public var buckets: Int
         public var infoHashes: Int
         public var queriesAnswered: Int
@@ -85,7 +87,18 @@ public final class DHTNode: @unchecked Sendable {
         self.configuration = configuration
         self.logger = logger
         let saved = configuration.stateFile.flatMap(DHTState.load)
-        id = configuration.nodeID ?? saved?.id ?? NodeID.random()
+        // BEP 42: bound to a specific public address, make an ID valid for it (a saved ID is
+        // kept only if it is). Behind 0.0.0.0 the external address is not known here.
+        let publicIP = DHTAddress("\(configuration.listen.host):0").map(\.ip).flatMap { ip in
+            NodeID.isExempt(ip) || ip.allSatisfy({ $0 == 0 }) ? nil : ip
+        }
+        if let given = configuration.nodeID {
+            id = given
+        } else if let savedID = saved?.id, publicIP.map({ savedID.isSecure(for: $0) }) ?? true {
+            id = savedID
+        } else {
+            id = publicIP.map { NodeID.secure(for: $0) } ?? NodeID.random()
+        }
         table = RoutingTable(ownID: id)
         ownGroup = group == nil ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
         loop = (group ?? ownGroup!).next()
@@ -223,8 +236,8 @@ public final class DHTNode: @unchecked Sendable {
 
     public func statistics() async -> Statistics {
         (try? await loop.submit {
-            Statistics(nodes: self.table.count, buckets: self.table.buckets.count, infoHashes: self.store.peers.count,
-                       queriesAnswered: self.queriesAnswered)
+            Statistics(nodes: self.table.count, nonCompliantNodes: self.table.nonCompliantCount, buckets: self.table.buckets.count,
+                       infoHashes: self.store.peers.count, queriesAnswered: self.queriesAnswered)
         }.get()) ?? Statistics(nodes: 0, buckets: 0, infoHashes: 0, queriesAnswered: 0)
     }
 

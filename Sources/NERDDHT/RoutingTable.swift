@@ -16,6 +16,14 @@ struct RoutingTable {
         var info: DHTNodeInfo
         var lastResponse: NIODeadline?
         var failures = 0
+        /// Whether the ID follows BEP 42 for the node's address (local addresses always do).
+        var compliant: Bool
+
+        init(info: DHTNodeInfo, lastResponse: NIODeadline? = nil) {
+            self.info = info
+            self.lastResponse = lastResponse
+            compliant = info.id.isSecure(for: info.ip)
+        }
 
         func isGood(now: NIODeadline) -> Bool {
             guard let lastResponse else { return false }
@@ -87,11 +95,13 @@ struct RoutingTable {
         }
     }
 
-    /// The `count` known nodes closest to `target`, bad ones last; only IPv4 or only IPv6
-    /// nodes when `addressLength` is 4 or 16.
+    /// The `count` known nodes closest to `target`: bad ones last, and nodes whose IDs break
+    /// BEP 42 after those that follow it (as libtorrent prefers verified IDs); only IPv4 or
+    /// only IPv6 nodes when `addressLength` is 4 or 16.
     func closest(to target: NodeID, count: Int = k, addressLength: Int? = nil) -> [DHTNodeInfo] {
         buckets.flatMap(\.nodes).filter { addressLength == nil || $0.info.ip.count == addressLength }.sorted {
             if $0.isBad != $1.isBad { return !$0.isBad }
+            if $0.compliant != $1.compliant { return $0.compliant }
             return $0.info.id.distance(to: target) < $1.info.id.distance(to: target)
         }.prefix(count).map(\.info)
     }
@@ -120,6 +130,9 @@ struct RoutingTable {
     }
 
     var allNodes: [DHTNodeInfo] { buckets.flatMap { $0.nodes.map(\.info) } }
+
+    /// Nodes whose IDs break BEP 42.
+    var nonCompliantCount: Int { buckets.reduce(0) { $0 + $1.nodes.count { !$0.compliant } } }
 
     private mutating func remember(_ info: DHTNodeInfo, in index: Int) {
         guard !buckets[index].replacements.contains(info) else { return }

@@ -77,3 +77,19 @@ import Testing
         #expect(!table.allNodes.contains(far(0)))
     }
 }
+
+@Suite struct BEP42TableTests {
+    @Test func nodesBreakingBEP42AreMarkedAndComeLast() {
+        var table = RoutingTable(ownID: .random())
+        let ip: [UInt8] = [124, 31, 75, 21]
+        let good = DHTNodeInfo(id: NodeID.secure(for: ip), ip: ip, port: 1)
+        // An ID that is valid for some other address, so not for this one.
+        let bad = DHTNodeInfo(id: NodeID.secure(for: [1, 2, 3, 4]), ip: [124, 31, 75, 22], port: 1)
+        table.heard(from: good, responded: true)
+        table.heard(from: bad, responded: true)
+        table.heard(from: DHTNodeInfo(id: .random(), ip: [127, 0, 0, 1], port: 9), responded: true)
+        #expect(table.nonCompliantCount == 1, "loopback is exempt; the mismatched public node is not")
+        // Closest to the bad node's own ID, it still ranks after the compliant ones.
+        #expect(table.closest(to: bad.id).last == bad)
+    }
+}

@@ -66,7 +66,14 @@ public final class DHTNode: @unchecked Sendable {
     }
 
     public let configuration: Configuration
-    public let id: NodeID
+    /// Our node ID. It changes once if replies show an external address our ID breaks
+    /// BEP 42 for (see ``received(_:from:)``).
+    public var id: NodeID { idBox.withLockedValue { $0 } }
+    private let idBox: NIOLockedValueBox<NodeID>
+    /// External addresses other nodes report seeing us at (`ip`, BEP 42), with who said so.
+    private var externalVotes: [[UInt8]: Set<NodeID>] = [:]
+    /// Distinct nodes that must agree on our external address before we take an ID for it.
+    static let votesForExternalAddress = 3
     let logger: Logger
     /// Set when the node made its own thread (no group was given), to stop it on shutdown.
     private let ownGroup: MultiThreadedEventLoopGroup?
@@ -92,14 +99,16 @@ public final class DHTNode: @unchecked Sendable {
         let publicIP = DHTAddress("\(configuration.listen.host):0").map(\.ip).flatMap { ip in
             NodeID.isExempt(ip) || ip.allSatisfy({ $0 == 0 }) ? nil : ip
         }
+        let chosen: NodeID
         if let given = configuration.nodeID {
-            id = given
+            chosen = given
         } else if let savedID = saved?.id, publicIP.map({ savedID.isSecure(for: $0) }) ?? true {
-            id = savedID
+            chosen = savedID
         } else {
-            id = publicIP.map { NodeID.secure(for: $0) } ?? NodeID.random()
+            chosen = publicIP.map { NodeID.secure(for: $0) } ?? NodeID.random()
         }
-        table = RoutingTable(ownID: id)
+        idBox = NIOLockedValueBox(chosen)
+        table = RoutingTable(ownID: chosen)
         ownGroup = group == nil ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
         loop = (group ?? ownGroup!).next()
         for node in saved?.nodes ?? [] { table.heard(from: node, responded: false) }
@@ -200,6 +209,11 @@ public final class DHTNode: @unchecked Sendable {
                                  terms: [:])
         return (found, accepted)
     }
+
+    /// ``announce(_:port:terms:)`` by argument labels: announces `port` for `infoHash`.
+    /// - Returns: how many nodes accepted the announce.
+    @discardableResult
+    public func announce(infoHash: NodeID, port: UInt16) async -> Int { await announce(infoHash, port: port).1 }
 
     /// Peers for an info-hash from repeated lookups (and announces of `announcePort`, if
     /// given), every `interval`, until the stream is dropped or the node shuts down.
@@ -328,6 +342,7 @@ public final class DHTNode: @unchecked Sendable {
                 return
             }
             if !message.readOnly { table.heard(from: DHTNodeInfo(id: replier, ip: address.ip, port: address.port), responded: true) }
+            if let seen = message.yourAddress { vote(externalAddress: Array(seen.dropLast(2)), by: replier) }
             entry.promise.succeed(values)
         case .error(let code, let text):
             guard message.transactionID.count == 2 else { return }
@@ -340,6 +355,26 @@ public final class DHTNode: @unchecked Sendable {
             guard allowQuery(from: address.ip) else { return }
             answer(method, arguments, transactionID: message.transactionID, from: address, readOnly: message.readOnly)
         }
+    }
+
+    /// BEP 42: once enough nodes agree on our external address and our ID is not valid for
+    /// it, take a valid one and rebuild the table around it (known nodes are kept). Only done
+    /// when no ID was configured.
+    private func vote(externalAddress ip: [UInt8], by voter: NodeID) {
+        guard configuration.nodeID == nil, ip.count == 4 || ip.count == 16, !NodeID.isExempt(ip),
+              !ip.allSatisfy({ $0 == 0 }), !id.isSecure(for: ip)
+        else { return }
+        if externalVotes[ip] == nil, externalVotes.count >= 16 { externalVotes.removeAll() }
+        externalVotes[ip, default: []].insert(voter)
+        guard externalVotes[ip]!.count >= Self.votesForExternalAddress else { return }
+        let fresh = NodeID.secure(for: ip)
+        idBox.withLockedValue { $0 = fresh }
+        var rebuilt = RoutingTable(ownID: fresh)
+        for node in table.allNodes { rebuilt.heard(from: node, responded: false) }
+        table = rebuilt
+        externalVotes.removeAll()
+        logger.info("dht node ID now follows BEP 42 for our external address", metadata: ["id": "\(fresh.hex)"])
+        saveState()
     }
 
     private func allowQuery(from ip: [UInt8]) -> Bool {

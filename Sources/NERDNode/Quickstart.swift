@@ -108,7 +108,7 @@ public enum Quickstart {
 
     private static func makeSample(at path: String, size: Int) throws {
         guard let handle = FileHandle(forWritingAtPath: path) ?? {
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
             return FileHandle(forWritingAtPath: path)
         }() else { throw CocoaError(.fileWriteUnknown) }
         defer { try? handle.close() }

@@ -113,3 +113,43 @@ import Testing
         func clear() { lock.withLock { packets = [] } }
     }
 }
+
+/// Nodes that reply to anything with a fixed `ip` (our external address as they see it).
+@Suite(.serialized) struct ExternalAddressTests {
+    final class Reporter: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = AddressedEnvelope<ByteBuffer>
+        typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+        let id = NodeID.random()
+        let reported: [UInt8]
+        init(reported: [UInt8]) { self.reported = reported }
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let envelope = unwrapInboundIn(data)
+            guard let query = try? KRPCMessage(bytes: Array(envelope.data.readableBytesView)) else { return }
+            let reply = KRPCMessage(transactionID: query.transactionID, body: .response(KRPCArguments(id: id)), yourAddress: reported)
+            context.writeAndFlush(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress,
+                                                                    data: ByteBuffer(bytes: reply.bytes))), promise: nil)
+        }
+    }
+
+    @Test func agreedExternalAddressGivesABEP42ID() async throws {
+        let group = DHTNetworkTests.group
+        let external: [UInt8] = [124, 31, 75, 21]
+        let node = DHTNode(configuration: .init(listen: ("127.0.0.1", 0), loopbackOnly: true), group: group)
+        try await node.start()
+        #expect(!node.id.isSecure(for: external))
+        var reporters: [Channel] = []
+        for _ in 0..<3 {
+            let reporter = try await DatagramBootstrap(group: group)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Reporter(reported: external + [0x1A, 0xE1])) }
+                }
+                .bind(host: "127.0.0.1", port: 0).get()
+            reporters.append(reporter)
+            _ = try await node.query("ping", KRPCArguments(id: node.id), to: DHTAddress(reporter.localAddress!)!).get()
+        }
+        #expect(node.id.isSecure(for: external), "three nodes agreed: the ID now follows BEP 42")
+        #expect(await node.statistics().nodes == 3, "known nodes were kept")
+        for reporter in reporters { try await reporter.close() }
+        await node.shutdown()
+    }
+}

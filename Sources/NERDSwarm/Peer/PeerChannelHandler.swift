@@ -73,7 +73,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        torrent?.logger.debug("peer connection error", metadata: ["peer": "\(address)", "error": "\(error)"])
+        (torrent?.logger ?? session.logger).debug("peer connection error", metadata: ["peer": "\(address)", "error": "\(error)"])
         context.close(promise: nil)
     }
 }

@@ -71,9 +71,13 @@ public final class DHTNode: @unchecked Sendable {
     public var id: NodeID { idBox.withLockedValue { $0 } }
     private let idBox: NIOLockedValueBox<NodeID>
     /// External addresses other nodes report seeing us at (`ip`, BEP 42), with who said so.
-    private var externalVotes: [[UInt8]: Set<NodeID>] = [:]
+    private var externalVotes: [[UInt8]: Set<[UInt8]>] = [:]
     /// Distinct nodes that must agree on our external address before we take an ID for it.
     static let votesForExternalAddress = 3
+    /// Queries in flight at most; more fail at once.
+    static let maxPendingQueries = 2048
+    /// Source addresses tracked by the rate limiter at most; new ones past it are refused.
+    static let maxRateEntries = 10_000
     let logger: Logger
     /// Set when the node made its own thread (no group was given), to stop it on shutdown.
     private let ownGroup: MultiThreadedEventLoopGroup?
@@ -85,6 +89,7 @@ public final class DHTNode: @unchecked Sendable {
     private var pending: [UInt16: (address: DHTAddress, promise: EventLoopPromise<KRPCArguments>)] = [:]
     private var rate: [[UInt8]: (second: Int64, count: Int)] = [:]
     private var queriesAnswered = 0
+    private var rateSweptAt: Int64 = -1
     private var maintenance: RepeatedTask?
     private let boundAddress = NIOLockedValueBox<DHTAddress?>(nil)
     static let version: [UInt8] = Array("NE01".utf8)
@@ -127,6 +132,7 @@ public final class DHTNode: @unchecked Sendable {
             // No SO_REUSEADDR: on Linux, two UDP sockets that both set it may be given the same
             // ephemeral port, and one of them then never sees its replies.
             let channel = try await DatagramBootstrap(group: loop)
+                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: KRPCMessage.maxSize))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(KRPCHandler(node: self)) }
                 }
@@ -216,13 +222,13 @@ public final class DHTNode: @unchecked Sendable {
     public func announce(infoHash: NodeID, port: UInt16) async -> Int { await announce(infoHash, port: port).1 }
 
     /// Peers for an info-hash from repeated lookups (and announces of `announcePort`, if
-    /// given), every `interval`, until the stream is dropped or the node shuts down.
-    public func peers(for infoHash: NodeID, announcePort: UInt16? = nil, interval: Duration = .seconds(300))
-        -> AsyncStream<DHTAddress>
-    {
+    /// given), every `interval`, until the stream is dropped, the node shuts down, or
+    /// `isWanted` (asked before each round) says the torrent is gone.
+    public func peers(for infoHash: NodeID, announcePort: UInt16? = nil, interval: Duration = .seconds(300),
+                      isWanted: @escaping @Sendable () async -> Bool = { true }) -> AsyncStream<DHTAddress> {
         AsyncStream { continuation in
             let task = Task {
-                while !Task.isCancelled, self.isRunning {
+                while !Task.isCancelled, self.isRunning, await isWanted() {
                     let found = if let announcePort { await self.announce(infoHash, port: announcePort).0 } else {
                         await self.getPeers(infoHash)
                     }
@@ -280,7 +286,12 @@ public final class DHTNode: @unchecked Sendable {
             let lookup = DHTLookup(target: target, getPeers: getPeers, start: start,
                                    bootstrap: start.count < RoutingTable.k ? self.configuration.bootstrap : [], loop: self.loop) {
                 var arguments = KRPCArguments(id: self.id)
-                if getPeers { arguments.infoHash = target } else { arguments.target = target }
+                if getPeers {
+                    arguments.infoHash = target
+                    arguments.nerd = .dictionary([])  // asks NERD nodes for payment terms
+                } else {
+                    arguments.target = target
+                }
                 return self.query(getPeers ? "get_peers" : "find_node", arguments, to: $0)
             }
             return lookup.run()
@@ -295,6 +306,10 @@ public final class DHTNode: @unchecked Sendable {
             guard !self.configuration.loopbackOnly || address.isLoopback else {
                 self.logger.warning("refusing to contact a non-loopback DHT node", metadata: ["address": "\(address)"])
                 return self.loop.makeFailedFuture(DHTError(.loopbackGuard, "\(address) is not loopback"))
+            }
+            // A bound on queries in flight (a peer's PORT messages each cause a ping).
+            guard self.pending.count < Self.maxPendingQueries else {
+                return self.loop.makeFailedFuture(DHTError(.network, "too many queries in flight"))
             }
             var tid = UInt16.random(in: .min ... .max)
             while self.pending[tid] != nil { tid &+= 1 }
@@ -323,8 +338,10 @@ public final class DHTNode: @unchecked Sendable {
     func received(_ bytes: [UInt8], from address: DHTAddress) {
         let message: KRPCMessage
         do { message = try KRPCMessage(bytes: bytes) } catch {
-            // Answer what can be answered (a transaction ID was read); drop the rest.
-            if let tid = error.transactionID { reply(.init(transactionID: tid, body: .error(code: error.code, message: error.message)), to: address) }
+            // Answer what can be answered (a transaction ID was read), within the rate limit; drop the rest.
+            if let tid = error.transactionID, allowQuery(from: address.ip) {
+                reply(.init(transactionID: tid, body: .error(code: error.code, message: error.message)), to: address)
+            }
             return
         }
         switch message.body {
@@ -342,7 +359,7 @@ public final class DHTNode: @unchecked Sendable {
                 return
             }
             if !message.readOnly { table.heard(from: DHTNodeInfo(id: replier, ip: address.ip, port: address.port), responded: true) }
-            if let seen = message.yourAddress { vote(externalAddress: Array(seen.dropLast(2)), by: replier) }
+            if let seen = message.yourAddress { vote(externalAddress: Array(seen.dropLast(2)), by: address.ip) }
             entry.promise.succeed(values)
         case .error(let code, let text):
             guard message.transactionID.count == 2 else { return }
@@ -360,7 +377,8 @@ public final class DHTNode: @unchecked Sendable {
     /// BEP 42: once enough nodes agree on our external address and our ID is not valid for
     /// it, take a valid one and rebuild the table around it (known nodes are kept). Only done
     /// when no ID was configured.
-    private func vote(externalAddress ip: [UInt8], by voter: NodeID) {
+    /// Votes count by the voter's IP, which it cannot choose as freely as its node ID.
+    private func vote(externalAddress ip: [UInt8], by voter: [UInt8]) {
         guard configuration.nodeID == nil, ip.count == 4 || ip.count == 16, !NodeID.isExempt(ip),
               !ip.allSatisfy({ $0 == 0 }), !id.isSecure(for: ip)
         else { return }
@@ -379,7 +397,12 @@ public final class DHTNode: @unchecked Sendable {
 
     private func allowQuery(from ip: [UInt8]) -> Bool {
         let second = Int64(NIODeadline.now().uptimeNanoseconds / 1_000_000_000)
-        if rate.count > 10_000 { rate = rate.filter { $0.value.second == second } }
+        if rate.count >= Self.maxRateEntries, rateSweptAt != second {
+            // Prune at most once a second; past the cap, unknown sources wait for the next second.
+            rate = rate.filter { $0.value.second == second }
+            rateSweptAt = second
+        }
+        if rate[ip] == nil, rate.count >= Self.maxRateEntries { return false }
         var entry = rate[ip] ?? (second, 0)
         if entry.second != second { entry = (second, 0) }
         entry.count += 1
@@ -399,8 +422,9 @@ public final class DHTNode: @unchecked Sendable {
         let wantV4 = arguments.want.map { $0.contains("n4") } ?? (address.ip.count == 4)
         let wantV6 = arguments.want.map { $0.contains("n6") } ?? (address.ip.count == 16)
         func fillNodes(_ target: NodeID) {
-            if wantV4 { r.nodes = table.closest(to: target, addressLength: 4) }
-            if wantV6 { r.nodes6 = table.closest(to: target, addressLength: 16) }
+            // Only nodes that have answered us are handed out (a spoofed query adds nothing others see).
+            if wantV4 { r.nodes = table.closest(to: target, addressLength: 4, answeredOnly: true) }
+            if wantV6 { r.nodes6 = table.closest(to: target, addressLength: 16, answeredOnly: true) }
         }
         switch method {
         case "ping":
@@ -413,8 +437,18 @@ public final class DHTNode: @unchecked Sendable {
             r.token = tokens.token(for: address.ip, now: now)
             let found = store.lookup(infoHash, limit: 50, now: now)
             r.values = found.map(\.compact)
-            let withTerms = found.compactMap { item in item.terms.map { BencodeValue.Entry(key: item.compact, value: $0) } }
-            if !withTerms.isEmpty { r.nerd = BencodeValue(.dictionary(withTerms)) }
+            // Terms only for NERD nodes that ask (a `nerd` key in the query), and at most 1 KiB,
+            // so a small spoofed query cannot draw a large reply.
+            if arguments.nerd != nil {
+                var budget = 1024
+                var withTerms: [BencodeValue.Entry] = []
+                for item in found {
+                    guard let terms = item.terms, let size = try? BencodeEncoder.encode(terms).count, size <= budget else { continue }
+                    budget -= size
+                    withTerms.append(BencodeValue.Entry(key: item.compact, value: terms))
+                }
+                if !withTerms.isEmpty { r.nerd = BencodeValue(.dictionary(withTerms)) }
+            }
             fillNodes(infoHash)
         case "announce_peer":
             guard let infoHash = arguments.infoHash, let token = arguments.token else {
@@ -438,7 +472,12 @@ public final class DHTNode: @unchecked Sendable {
             return
         }
         queriesAnswered += 1
-        if !readOnly { table.heard(from: DHTNodeInfo(id: sender, ip: address.ip, port: address.port), responded: false) }
+        if !readOnly {
+            table.heard(from: DHTNodeInfo(id: sender, ip: address.ip, port: address.port), responded: false)
+            // A node that only queried us is handed out once it answers a ping of ours, so a
+            // spoofed source address never reaches other nodes' lookups.
+            if table.startVerifying(sender) { _ = query("ping", KRPCArguments(id: id), to: address) }
+        }
         reply(.init(transactionID: transactionID, body: .response(r), version: Self.version, yourAddress: address.compact), to: address)
     }
 

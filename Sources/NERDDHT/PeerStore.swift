@@ -31,6 +31,8 @@ struct PeerStore {
     static let peerLifetime = TimeAmount.minutes(30)
     static let maxInfoHashes = 10_000
     static let maxPeersPerInfoHash = 1000
+    /// Peers over all info-hashes at most.
+    static let maxPeers = 200_000
     /// Largest NERD terms dictionary kept per peer, encoded.
     static let maxTermsSize = 512
 
@@ -40,13 +42,23 @@ struct PeerStore {
     }
 
     private(set) var peers: [NodeID: [[UInt8]: Entry]] = [:]
+    private var total = 0
 
+    /// Stores a peer; one per IP per info-hash (a new port replaces the old, as libtorrent
+    /// does), so one address cannot fill the store by varying the port.
     mutating func add(_ compact: [UInt8], for infoHash: NodeID, terms: BencodeValue?, now: NIODeadline) {
         if peers[infoHash] == nil {
-            guard peers.count < Self.maxInfoHashes else { return }
+            guard peers.count < Self.maxInfoHashes, total < Self.maxPeers else { return }
             peers[infoHash] = [:]
         }
-        guard peers[infoHash]!.count < Self.maxPeersPerInfoHash || peers[infoHash]![compact] != nil else { return }
+        let ip = compact.dropLast(2)
+        if let old = peers[infoHash]!.keys.first(where: { $0.dropLast(2) == ip && $0 != compact }) {
+            peers[infoHash]![old] = nil
+            total -= 1
+        }
+        let isNew = peers[infoHash]![compact] == nil
+        guard !isNew || (peers[infoHash]!.count < Self.maxPeersPerInfoHash && total < Self.maxPeers) else { return }
+        if isNew { total += 1 }
         let small = terms.flatMap { value in
             ((try? BencodeEncoder.encode(value))?.count ?? .max) <= Self.maxTermsSize ? value : nil
         }
@@ -64,6 +76,7 @@ struct PeerStore {
             peers[key] = peers[key]!.filter { $0.value.expires > now }
             if peers[key]!.isEmpty { peers[key] = nil }
         }
+        total = peers.values.reduce(0) { $0 + $1.count }
     }
 
     /// Up to `count` random info-hashes held (BEP 51).

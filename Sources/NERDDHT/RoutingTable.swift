@@ -18,6 +18,8 @@ struct RoutingTable {
         var failures = 0
         /// Whether the ID follows BEP 42 for the node's address (local addresses always do).
         var compliant: Bool
+        /// A ping is out to a node that so far only queried us.
+        var verifying = false
 
         init(info: DHTNodeInfo, lastResponse: NIODeadline? = nil) {
             self.info = info
@@ -83,6 +85,17 @@ struct RoutingTable {
         return true
     }
 
+    /// Marks a node that only queried us so far as being pinged.
+    /// - Returns: true if it needs that ping (in the table, never answered, not pinged yet).
+    mutating func startVerifying(_ id: NodeID) -> Bool {
+        let index = bucketIndex(for: id)
+        guard let i = buckets[index].nodes.firstIndex(where: { $0.info.id == id }),
+              buckets[index].nodes[i].lastResponse == nil, !buckets[index].nodes[i].verifying
+        else { return false }
+        buckets[index].nodes[i].verifying = true
+        return true
+    }
+
     /// A query to this node timed out; bad nodes give way to a replacement if one waits.
     mutating func failed(_ id: NodeID) {
         let index = bucketIndex(for: id)
@@ -98,8 +111,10 @@ struct RoutingTable {
     /// The `count` known nodes closest to `target`: bad ones last, and nodes whose IDs break
     /// BEP 42 after those that follow it (as libtorrent prefers verified IDs); only IPv4 or
     /// only IPv6 nodes when `addressLength` is 4 or 16.
-    func closest(to target: NodeID, count: Int = k, addressLength: Int? = nil) -> [DHTNodeInfo] {
-        buckets.flatMap(\.nodes).filter { addressLength == nil || $0.info.ip.count == addressLength }.sorted {
+    func closest(to target: NodeID, count: Int = k, addressLength: Int? = nil, answeredOnly: Bool = false) -> [DHTNodeInfo] {
+        buckets.flatMap(\.nodes).filter {
+            (addressLength == nil || $0.info.ip.count == addressLength) && (!answeredOnly || $0.lastResponse != nil)
+        }.sorted {
             if $0.isBad != $1.isBad { return !$0.isBad }
             if $0.compliant != $1.compliant { return $0.compliant }
             return $0.info.id.distance(to: target) < $1.info.id.distance(to: target)

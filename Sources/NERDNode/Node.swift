@@ -106,9 +106,13 @@ public final class Node: Sendable {
             }
         }
         if let dht, !metainfo.isPrivate {
-            session.add(peerSource: DHTPeerSource(node: dht, announcePort: session.listenAddress.map { UInt16($0.port) },
-                                                  interval: .seconds(configuration.dhtInterval)),
-                        torrent: torrent)
+            // Lookups and announces stop once the torrent is removed or stopped.
+            let source = DHTPeerSource(node: dht, announcePort: session.listenAddress.map { UInt16($0.port) },
+                                       interval: .seconds(configuration.dhtInterval)) {
+                guard let status = try? await torrent.status() else { return false }
+                return status.state != .stopped
+            }
+            session.add(peerSource: source, torrent: torrent)
         }
         let tiers = metainfo.trackers + (configuration.extraTrackers.isEmpty ? [] : [configuration.extraTrackers])
         if configuration.useTrackers, !tiers.isEmpty {

@@ -138,12 +138,13 @@ import Testing
         try await node.start()
         #expect(!node.id.isSecure(for: external))
         var reporters: [Channel] = []
-        for _ in 0..<3 {
+        // Three voters from three addresses (votes count by IP; all of 127/8 is loopback).
+        for host in ["127.0.0.2", "127.0.0.3", "127.0.0.4"] {
             let reporter = try await DatagramBootstrap(group: group)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Reporter(reported: external + [0x1A, 0xE1])) }
                 }
-                .bind(host: "127.0.0.1", port: 0).get()
+                .bind(host: host, port: 0).get()
             reporters.append(reporter)
             _ = try await node.query("ping", KRPCArguments(id: node.id), to: DHTAddress(reporter.localAddress!)!).get()
         }

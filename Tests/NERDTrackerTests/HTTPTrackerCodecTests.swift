@@ -1,3 +1,4 @@
+import Foundation
 import NERDWire
 import Testing
 
@@ -72,8 +73,11 @@ import Testing
         let query = hashes.map { "info_hash=" + URLEscaping.escapeComponent($0) }.joined(separator: "&")
         #expect(try HTTPTrackerCodec.parseScrape(query: query[...]) == hashes)
         #expect(throws: TrackerError.self) { _ = try HTTPTrackerCodec.parseScrape(query: ""[...]) }
-        let tooMany = (0..<65).map { _ in "info_hash=aaaaaaaaaaaaaaaaaaaa" }.joined(separator: "&")
+        let tooMany = (0..<65).map { "info_hash=aaaaaaaaaaaaaaaaa" + String(format: "%03d", $0) }.joined(separator: "&")
         #expect(throws: TrackerError.self) { _ = try HTTPTrackerCodec.parseScrape(query: tooMany[...]) }
+        // The same hash twice is answered once.
+        let twice = "info_hash=aaaaaaaaaaaaaaaaaaaa&info_hash=aaaaaaaaaaaaaaaaaaaa"
+        #expect(try HTTPTrackerCodec.parseScrape(query: twice[...]).count == 1)
     }
 
     @Test func scrapeURLFollowsTheConvention() {

@@ -12,7 +12,8 @@ final class MetadataAssembly: @unchecked Sendable {
     private let promise: EventLoopPromise<[UInt8]>
     var result: EventLoopFuture<[UInt8]> { promise.futureResult }
 
-    private var totalSize: Int?
+    /// Each peer's `metadata_size`: kept per peer, so one liar's size cannot shut out the rest.
+    private var sizes: [PeerAddress: Int] = [:]
     /// Each peer's pieces are kept apart and checked as a whole, so one liar cannot spoil
     /// what honest peers sent (pieces cannot be checked one by one).
     private var pieces: [PeerAddress: [Int: [UInt8]]] = [:]
@@ -56,23 +57,26 @@ final class MetadataAssembly: @unchecked Sendable {
     func attached(_ channel: Channel, address: PeerAddress) { channels[ObjectIdentifier(channel)] = (channel, address) }
 
     func detached(_ channel: Channel) {
-        guard channels.removeValue(forKey: ObjectIdentifier(channel)) != nil else { return }
+        guard let entry = channels.removeValue(forKey: ObjectIdentifier(channel)) else { return }
+        // A peer that left takes its partial pieces with it (memory stays bounded by the
+        // connections open now).
+        pieces[entry.address] = nil
+        sizes[entry.address] = nil
         active -= 1
         dialNext()
     }
 
-    /// A peer announced `metadata_size`. - Returns: false if it disagrees with the first
-    /// size seen or is out of range (the peer is then dropped).
-    func sizeAnnounced(_ size: Int) -> Bool {
+    /// A peer announced `metadata_size`. - Returns: false if it is out of range (the peer is
+    /// then dropped).
+    func sizeAnnounced(_ size: Int, by address: PeerAddress) -> Bool {
         guard size > 0, size <= MetadataMessage.maxMetadataSize else { return false }
-        if let totalSize { return totalSize == size }
-        totalSize = size
+        sizes[address] = size
         return true
     }
 
     /// The next pieces to ask `address` for: those it has not sent yet, and not asked before.
     func piecesToRequest(from address: PeerAddress, limit: Int, excluding asked: Set<Int>) -> [Int] {
-        guard let totalSize, !done, limit > 0 else { return [] }
+        guard let totalSize = sizes[address], !done, limit > 0 else { return [] }
         let have = pieces[address] ?? [:]
         return Array((0..<MetadataMessage.pieceCount(totalSize: totalSize)).lazy
             .filter { have[$0] == nil && !asked.contains($0) }.prefix(limit))
@@ -81,7 +85,7 @@ final class MetadataAssembly: @unchecked Sendable {
     /// Stores a piece from `address`; once that peer has sent every piece, checks them
     /// against the info-hash: a match ends the fetch, a mismatch bans the peer.
     func received(piece: Int, totalSize size: Int, bytes: [UInt8], from address: PeerAddress) {
-        guard !done, size == totalSize, !banned.contains(address),
+        guard !done, size == sizes[address], !banned.contains(address),
               bytes.count == MetadataMessage.length(ofPiece: piece, totalSize: size)
         else { return }
         pieces[address, default: [:]][piece] = bytes

@@ -55,7 +55,7 @@ final class MetadataPeerHandler: ChannelInboundHandler {
                 if id == 0 {
                     let theirs = try ExtensionHandshake(payload: Array(payload.readableBytesView))
                     guard let remote = theirs.messageIDs["ut_metadata"], remote != 0, let size = theirs.metadataSize,
-                          assembly.sizeAnnounced(size)
+                          assembly.sizeAnnounced(size, by: address)
                     else {
                         context.close(promise: nil)
                         return
@@ -65,7 +65,8 @@ final class MetadataPeerHandler: ChannelInboundHandler {
                 } else if id == Self.localID {
                     switch try MetadataMessage(payload: Array(payload.readableBytesView)) {
                     case .data(let piece, let total, let bytes):
-                        outstanding.remove(piece)
+                        // Only pieces we asked this peer for are kept.
+                        guard outstanding.remove(piece) != nil else { return }
                         assembly.received(piece: piece, totalSize: total, bytes: bytes, from: address)
                         requestMore(context)
                     case .reject:

@@ -10,11 +10,13 @@ struct MetadataServer: PeerExtension {
     let infoBytes: @Sendable ([UInt8]) -> [UInt8]?
 
     func received(_ payload: ByteBuffer, from peer: ExtensionPeer) {
-        guard let message = try? MetadataMessage(payload: Array(payload.readableBytesView)) else {
-            peer.disconnect()
+        // BEP 9: messages we cannot use (unknown msg_type included) are ignored.
+        guard case .request(let piece)? = try? MetadataMessage(payload: Array(payload.readableBytesView)) else { return }
+        // A peer that does not read its replies gets rejects, not an ever-growing send queue.
+        guard peer.isWritable else {
+            peer.send(ByteBuffer(bytes: MetadataMessage.reject(piece: piece).payload))
             return
         }
-        guard case .request(let piece) = message else { return }
         guard let info = infoBytes(peer.infoHash), piece < MetadataMessage.pieceCount(totalSize: info.count) else {
             peer.send(ByteBuffer(bytes: MetadataMessage.reject(piece: piece).payload))
             return

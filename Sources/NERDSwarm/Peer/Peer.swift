@@ -15,6 +15,8 @@ final class Peer: @unchecked Sendable {
     /// The peer's extension name → the ID it wants to receive that extension under (BEP 10).
     var extensionIDs: [String: UInt8] = [:]
     var bitfield: Bitfield
+    /// Whether this peer already sent a BEP 5 `port` message.
+    var sentDHTPort = false
     /// Set once a bitfield, have-all or have-none arrived (BEP 6 requires one first).
     var sentAvailability = false
 

@@ -39,6 +39,10 @@ public struct ExtensionPeer: Sendable {
         channel.writeAndFlush(PeerWireFrame.message(.extended(id: remoteID, payload: payload)), promise: nil)
     }
 
+    /// Whether the connection's send buffer has room (NIO writability): false while the peer
+    /// is not reading what was already sent.
+    public var isWritable: Bool { channel.isWritable }
+
     /// Closes the connection (the peer broke this extension's protocol).
     public func disconnect() { channel.close(promise: nil) }
 }

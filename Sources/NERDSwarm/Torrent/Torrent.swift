@@ -339,7 +339,11 @@ public final class Torrent: @unchecked Sendable {
             }
         case .port(let port):
             // The peer runs a DHT node at this UDP port: a candidate for the routing table.
-            if port != 0 { dhtPortHandler?(PeerAddress(host: peer.address.host, port: Int(port))) }
+            // Once per connection, so a peer cannot make us ping without end.
+            if port != 0, !peer.sentDHTPort {
+                peer.sentDHTPort = true
+                dhtPortHandler?(PeerAddress(host: peer.address.host, port: Int(port)))
+            }
         case .suggest:
             break
         case .extended(let id, let payload):

@@ -73,6 +73,9 @@ public final class TrackerAnnouncer: Sendable {
         var stopped = false
     }
 
+    /// The shortest re-announce interval honoured, in seconds (tests may run trackers faster).
+    public static let minimumInterval = 1
+
     public let configuration: Configuration
     private let client: TrackerClient
     private let progress: @Sendable () async -> Progress?
@@ -113,19 +116,28 @@ public final class TrackerAnnouncer: Sendable {
             state.stopped = true
             return (state.task, state.startedWith)
         }
+        // The loop may be inside an announce that ignores cancellation (a UDP retry can take
+        // minutes): cancel it and move on rather than wait for it.
         task?.cancel()
-        await task?.value
         continuation.finish()
         guard let tracker, let progress = await progress() else { return }
         let request = makeRequest(event: .stopped, progress: progress, numWant: 0)
         let client = client
-        let sender = Task { _ = try? await client.announce(tracker, request) }
-        let timeout = Task {
-            try? await Task.sleep(for: .seconds(configuration.stopTimeout))
-            sender.cancel()
+        // Whichever ends first, the `stopped` announce or the timeout, lets `stop()` return.
+        let finished = NIOLockedValueBox(false)
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            let resumeOnce: @Sendable () -> Void = {
+                if finished.withLockedValue({ let first = !$0; $0 = true; return first }) { done.resume() }
+            }
+            Task {
+                _ = try? await client.announce(tracker, request)
+                resumeOnce()
+            }
+            Task {
+                try? await Task.sleep(for: .seconds(self.configuration.stopTimeout))
+                resumeOnce()
+            }
         }
-        _ = await sender.value
-        timeout.cancel()
     }
 
     // MARK: Loop
@@ -168,7 +180,9 @@ public final class TrackerAnnouncer: Sendable {
                     logger.warning("tracker warning", metadata: ["tracker": "\(url)", "message": "\(warning)"])
                 }
                 for peer in response.peers { continuation.yield((peer, response.terms[peer])) }
-                wait = max(response.interval, response.minInterval ?? 0, 1)
+                // A tracker's interval is clamped to 1 minute–2 hours (0 or 2^63 from a broken or
+                // hostile tracker would mean a flood or silence); `min interval` still holds.
+                wait = min(max(response.interval, response.minInterval ?? 0, Self.minimumInterval), 7200)
             } catch {
                 failures += 1
                 state.withLockedValue { $0.status.lastError = error.description }

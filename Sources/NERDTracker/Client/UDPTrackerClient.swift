@@ -123,6 +123,7 @@ final class UDPTrackerClient: Sendable {
             let host = isV6 ? (loopbackOnly ? "::1" : "::") : (loopbackOnly ? "127.0.0.1" : "0.0.0.0")
             let handler = UDPExchange()
             let made = DatagramBootstrap(group: group)
+                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: UDPTrackerMessage.maxPacketSize))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
                 }

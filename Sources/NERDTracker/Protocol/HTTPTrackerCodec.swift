@@ -90,7 +90,9 @@ public enum HTTPTrackerCodec {
     /// The info-hashes of a scrape query (`info_hash` repeated).
     /// - Throws: ``TrackerError`` `.invalidRequest` for none, a wrong length, or too many.
     public static func parseScrape(query: Substring) throws(TrackerError) -> [[UInt8]] {
-        let hashes = try QueryString(query).all("info_hash")
+        var seen = Set<[UInt8]>()
+        // A hash asked twice is answered once (a reply cannot hold a key twice).
+        let hashes = try QueryString(query).all("info_hash").filter { seen.insert($0).inserted }
         guard !hashes.isEmpty else { throw TrackerError(.invalidRequest, "scrape needs at least one info_hash") }
         guard hashes.count <= maxScrapeHashes else {
             throw TrackerError(.invalidRequest, "more than \(maxScrapeHashes) info_hash values")

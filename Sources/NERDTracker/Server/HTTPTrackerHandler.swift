@@ -27,6 +27,14 @@ final class HTTPTrackerHandler: ChannelInboundHandler {
         }
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         // Malformed HTTP (the decoder's error): answer 400 once, then close. Anything else
         // (a reset connection) just closes.

@@ -116,6 +116,8 @@ public final class TrackerServer: Sendable {
                             // Just NIOHTTP1's decoder and encoder: announces are answered at once
                             // and in order, so the pipelining and error helpers only add cost.
                             let sync = channel.pipeline.syncOperations
+                            // Idle connections are closed, so they cannot hold descriptors forever.
+                            try sync.addHandler(IdleStateHandler(allTimeout: .seconds(30)))
                             try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
                             try sync.addHandler(HTTPResponseEncoder())
                             try sync.addHandler(HTTPTrackerHandler(server: core))

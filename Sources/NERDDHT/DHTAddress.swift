@@ -1,3 +1,4 @@
+import NERDWire
 import NIOCore
 
 /// A UDP address of a DHT node or a TCP address of a peer: IP bytes (4 or 16) and port.
@@ -25,13 +26,13 @@ public struct DHTAddress: Sendable, Hashable, CustomStringConvertible {
         }
         if host == "localhost" { host = "127.0.0.1" }
         guard let port = UInt16(portText), let address = try? SocketAddress(ipAddress: String(host), port: Int(port)),
-              let ip = address.dhtIP
+              let ip = address.ipBytes
         else { return nil }
         self.init(ip: ip, port: port)
     }
 
     init?(_ address: SocketAddress) {
-        guard let ip = address.dhtIP, let port = address.port else { return nil }
+        guard let ip = address.ipBytes, let port = address.port else { return nil }
         self.init(ip: ip, port: UInt16(truncatingIfNeeded: port))
     }
 
@@ -54,18 +55,4 @@ public struct DHTAddress: Sendable, Hashable, CustomStringConvertible {
     public var description: String { ip.count == 4 ? "\(host):\(port)" : "[\(host)]:\(port)" }
 
     func socketAddress() throws -> SocketAddress { try SocketAddress(ipAddress: host, port: Int(port)) }
-}
-
-extension SocketAddress {
-    /// 4 or 16 network-order bytes (IPv4-mapped IPv6 as 4).
-    var dhtIP: [UInt8]? {
-        switch self {
-        case .v4(let a): return withUnsafeBytes(of: a.address.sin_addr) { Array($0) }
-        case .v6(let a):
-            let b = withUnsafeBytes(of: a.address.sin6_addr) { Array($0) }
-            if b[0..<10].allSatisfy({ $0 == 0 }), b[10] == 0xFF, b[11] == 0xFF { return Array(b[12...]) }
-            return b
-        case .unixDomainSocket: return nil
-        }
-    }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import NERDCrypto
+import NERDSwarm
 import NERDTracker
 
 struct TrackerCommand: AsyncParsableCommand {
@@ -84,21 +85,9 @@ struct TrackerCommand: AsyncParsableCommand {
         await server.shutdown()
     }
 
+    /// `HOST:PORT` or `[IPv6]:PORT`, parsed as peer addresses are (`localhost` is 127.0.0.1).
     static func split(_ text: String) -> (host: String, port: Int)? {
-        var host: Substring
-        let portText: Substring
-        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
-            host = text[text.index(after: text.startIndex)..<close]
-            guard text[text.index(after: close)...].hasPrefix(":") else { return nil }
-            portText = text[text.index(close, offsetBy: 2)...]
-        } else {
-            guard let colon = text.lastIndex(of: ":") else { return nil }
-            host = text[..<colon]
-            portText = text[text.index(after: colon)...]
-        }
-        guard !host.isEmpty, let port = Int(portText), (0...65535).contains(port) else { return nil }
-        if host == "localhost" { host = "127.0.0.1" }
-        return (String(host), port)
+        PeerAddress(text).map { ($0.host, $0.port) }
     }
 
     /// Under the loopback-only guard, "all interfaces" means loopback.

@@ -1,4 +1,5 @@
 import NIOConcurrencyHelpers
+import NERDWire
 import NIOCore
 import NIOPosix
 

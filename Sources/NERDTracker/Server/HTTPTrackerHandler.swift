@@ -1,3 +1,4 @@
+import NERDWire
 import NIOCore
 import NIOHTTP1
 

@@ -1,3 +1,4 @@
+import NERDWire
 import NIOCore
 
 /// Serves BEP 15 on one UDP socket: connect, announce, scrape.

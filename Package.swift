@@ -13,6 +13,12 @@ let package = Package(
         .library(name: "NERDNode", targets: ["NERDNode"]),
         .executable(name: "nerd", targets: ["nerd"]),
     ],
+    traits: [
+        .trait(
+            name: "Secp256k1",
+            description: "Sign and verify with libsecp256k1 (Debian libsecp256k1-dev), about 10x faster than OpenSSL"
+        ),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -27,7 +33,15 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
-        .target(name: "NERDCrypto", dependencies: ["COpenSSL"]),
+        .systemLibrary(
+            name: "CSecp256k1",
+            pkgConfig: "libsecp256k1",
+            providers: [.apt(["libsecp256k1-dev"])]
+        ),
+        .target(
+            name: "NERDCrypto",
+            dependencies: ["COpenSSL", .target(name: "CSecp256k1", condition: .when(traits: ["Secp256k1"]))]
+        ),
         .target(name: "NERDWire", dependencies: ["NERDCrypto", .product(name: "NIOCore", package: "swift-nio")]),
         .target(
             name: "NERDSwarm",

@@ -22,6 +22,13 @@ public enum SharedMaterial {
 
     public static var torrentCorpus: URL { root.appendingPathComponent("corpus/torrents") }
     public static var harness: URL { root.appendingPathComponent("harness") }
+    /// BSV vectors: NERD's own (`keys.json`, `p2pkh_1in_2out.json`, ...) and `upstream/`.
+    public static var bsvVectors: URL { root.appendingPathComponent("vectors/bsv") }
+
+    /// Parses a JSON file of the shared material (`path` relative to its root).
+    public static func json(_ path: String) throws -> Any {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent(path)))
+    }
 
     public static var isAvailable: Bool {
         FileManager.default.fileExists(atPath: torrentCorpus.appendingPathComponent("INDEX.md").path)

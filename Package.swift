@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "NERDSwarm", targets: ["NERDSwarm"]),
         .library(name: "NERDTracker", targets: ["NERDTracker"]),
         .library(name: "NERDDHT", targets: ["NERDDHT"]),
+        .library(name: "NERDPayments", targets: ["NERDPayments"]),
         .library(name: "NERDNode", targets: ["NERDNode"]),
         .executable(name: "nerd", targets: ["nerd"]),
     ],
@@ -77,6 +78,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(name: "NERDPayments", dependencies: ["NERDCrypto"]),
         .target(
             name: "NERDNode",
             dependencies: [
@@ -125,6 +127,7 @@ let package = Package(
             name: "NERDDHTTests",
             dependencies: ["NERDDHT", "NERDTestSupport", .product(name: "NIOPosix", package: "swift-nio")]
         ),
+        .testTarget(name: "NERDPaymentsTests", dependencies: ["NERDPayments", "NERDCrypto", "NERDTestSupport"]),
         .testTarget(name: "NERDNodeTests", dependencies: ["NERDNode", "NERDTestSupport"]),
         .testTarget(name: "nerdTests", dependencies: ["NERDWire", "NERDTestSupport"]),
         .testTarget(name: "InteropTests", dependencies: ["NERDWire", "NERDTestSupport"]),

@@ -64,7 +64,8 @@ public enum Opcode {
 
     private static let byName: [String: UInt8] = {
         var table: [String: UInt8] = ["OP_FALSE": 0, "OP_TRUE": 0x51, "OP_1NEGATE": 0x4f,
-                                      "OP_NOP2": 0xb1, "OP_NOP3": 0xb2]
+                                      "OP_NOP2": 0xb1, "OP_NOP3": 0xb2, "OP_NOP4": 0xb3, "OP_NOP5": 0xb4,
+                                      "OP_NOP6": 0xb5, "OP_NOP7": 0xb6, "OP_NOP8": 0xb7]
         for (op, name) in names { table[name] = op }
         return table
     }()
@@ -90,7 +91,8 @@ public enum Opcode {
         0xa9: "OP_HASH160", 0xaa: "OP_HASH256", 0xab: "OP_CODESEPARATOR", 0xac: "OP_CHECKSIG",
         0xad: "OP_CHECKSIGVERIFY", 0xae: "OP_CHECKMULTISIG", 0xaf: "OP_CHECKMULTISIGVERIFY",
         0xb0: "OP_NOP1", 0xb1: "OP_CHECKLOCKTIMEVERIFY", 0xb2: "OP_CHECKSEQUENCEVERIFY",
-        0xb3: "OP_NOP4", 0xb4: "OP_NOP5", 0xb5: "OP_NOP6", 0xb6: "OP_NOP7", 0xb7: "OP_NOP8",
+        // Chronicle's names for the former NOP4–NOP8; they stay NOPs for older outputs.
+        0xb3: "OP_SUBSTR", 0xb4: "OP_LEFT", 0xb5: "OP_RIGHT", 0xb6: "OP_LSHIFTNUM", 0xb7: "OP_RSHIFTNUM",
         0xb8: "OP_NOP9", 0xb9: "OP_NOP10",
     ]
 }

@@ -27,10 +27,11 @@ public struct Script: Sendable, Hashable {
         return out
     }
 
-    /// Every chunk is a push (data, OP_1NEGATE or OP_1…OP_16): the rule for unlocking scripts.
+    /// Every opcode is OP_16 or below (pushes, OP_1NEGATE, OP_1…OP_16 and, as the node counts
+    /// it, OP_RESERVED): the rule for unlocking scripts.
     public var isPushOnly: Bool {
         guard let chunks = try? chunks() else { return false }
-        return chunks.allSatisfy { $0.opcode <= Opcode.OP_16 && $0.opcode != 0x50 }
+        return chunks.allSatisfy { $0.opcode <= Opcode.OP_16 }
     }
 
     /// The node's ASM notation: pushes as hex, opcodes by name, small numbers as digits.
@@ -55,7 +56,10 @@ struct ScriptReader {
     let bytes: [UInt8]
     private(set) var position = 0
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    init(_ bytes: [UInt8], position: Int = 0) {
+        self.bytes = bytes
+        self.position = position
+    }
 
     var isAtEnd: Bool { position >= bytes.count }
 

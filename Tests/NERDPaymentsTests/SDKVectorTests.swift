@@ -86,6 +86,27 @@ import Testing
         #expect(signed >= 10)
     }
 
+    /// NERD's interpreter agrees with the SDK's verdict on every vector (standard flags).
+    @Test func interpreterAgreesWithTheSDK() throws {
+        guard Prerequisite.sharedMaterial() else { return }
+        for vector in try Self.vectors() {
+            let json = vector.json
+            let tx = try Transaction(hex: json["tx"] as! String)
+            let prevouts = json["prevouts"] as! [[String: Any]]
+            var valid = true
+            for i in tx.inputs.indices {
+                let locking = try Script(hex: prevouts[i]["script"] as! String)
+                let checker = TransactionSignatureChecker(transaction: tx, inputIndex: i, satoshis: UInt64(prevouts[i]["satoshis"] as! Int))
+                do {
+                    try ScriptInterpreter(flags: .standard, checker: checker).verify(unlockingScript: tx.inputs[i].unlockingScript, lockingScript: locking)
+                } catch {
+                    valid = false
+                }
+            }
+            #expect(valid == (json["expect_valid"] as! Bool), "\(vector.name)")
+        }
+    }
+
     @Test func malformedTransactionsAreTypedErrors() throws {
         let good = try Transaction(hex: "0100000001" + String(repeating: "11", count: 32) + "00000000" + "00" + "ffffffff" + "01" + "0000000000000000" + "00" + "00000000")
         #expect(good.inputs.count == 1)

@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -79,7 +80,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "NERDPayments", dependencies: ["NERDCrypto", .product(name: "BigInt", package: "BigInt")]),
+        .target(
+            name: "NERDPayments",
+            dependencies: [
+                "NERDCrypto",
+                .product(name: "BigInt", package: "BigInt"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         .target(
             name: "NERDNode",
             dependencies: [
@@ -96,6 +104,7 @@ let package = Package(
                 "NERDNode",
                 "NERDTracker",
                 "NERDDHT",
+                "NERDPayments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -6,7 +6,7 @@ struct Nerd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nerd",
         abstract: "NERD: a BitTorrent-compatible content delivery node with BSV micropayments.",
-        subcommands: [QuickstartCommand.self, Info.self, Create.self, Get.self, Seed.self, TrackerCommand.self, ScrapeCommand.self, DHTCommand.self]
+        subcommands: [QuickstartCommand.self, Info.self, Create.self, Get.self, Seed.self, TrackerCommand.self, ScrapeCommand.self, DHTCommand.self, WalletCommand.self]
     )
 
     static func main() async {

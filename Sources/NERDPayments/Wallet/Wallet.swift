@@ -1,0 +1,193 @@
+import Foundation
+import GRDB
+import NERDCrypto
+
+/// A BSV wallet in one SQLite file: keys derived from one BIP 32 seed (receive keys at
+/// m/0/i, change keys at m/1/i) plus imported WIF keys, the UTXOs they own, and the
+/// transactions it made. Every change is one SQLite transaction, so a crash never leaves
+/// spent coins counted or a sent transaction forgotten.
+///
+/// The seed and keys are stored unencrypted; the file is created readable by its owner only.
+public final class Wallet: @unchecked Sendable {
+    public let network: Network
+    let database: DatabaseQueue
+    public let path: String
+
+    /// Creates a wallet with a fresh 32-byte seed.
+    ///
+    /// - Throws: `WalletError.alreadyExists` when a wallet is already at `path`.
+    public static func create(path: String, network: Network, seed: [UInt8] = SecureRandom.bytes(count: 32)) throws(WalletError) -> Wallet {
+        guard !FileManager.default.fileExists(atPath: path) else { throw .alreadyExists(path) }
+        let master: ExtendedKey
+        do { master = try ExtendedKey(seed: seed, network: network) } catch { throw .payments(error) }
+        let wallet = try Wallet(path: path, creating: true)
+        try wallet.write { db in
+            try db.execute(sql: "INSERT INTO wallet_meta (key, value) VALUES ('network', ?), ('seed', ?), ('xprv', ?)",
+                           arguments: [network.rawValue, Hex.encode(seed), master.string])
+        }
+        return try Wallet(path: path)
+    }
+
+    /// Opens an existing wallet.
+    ///
+    /// - Throws: `WalletError.notInitialised` when there is none at `path`.
+    public convenience init(path: String) throws(WalletError) {
+        guard FileManager.default.fileExists(atPath: path) else { throw .notInitialised(path) }
+        try self.init(path: path, creating: false)
+    }
+
+    private init(path: String, creating: Bool) throws(WalletError) {
+        self.path = path
+        do {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            if creating {
+                FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+            }
+            var config = Configuration()
+            config.busyMode = .timeout(10)
+            database = try DatabaseQueue(path: path, configuration: config)
+            try Self.migrator.migrate(database)
+            let raw = try database.read { db in try String.fetchOne(db, sql: "SELECT value FROM wallet_meta WHERE key = 'network'") }
+            network = raw.flatMap(Network.init(rawValue:)) ?? .testnet
+        } catch {
+            throw .storage("\(error)")
+        }
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("wallet-v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE wallet_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                CREATE TABLE wallet_key (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    path TEXT,
+                    secret BLOB NOT NULL,
+                    compressed INTEGER NOT NULL,
+                    script BLOB NOT NULL UNIQUE
+                );
+                CREATE TABLE wallet_utxo (
+                    txid TEXT NOT NULL,
+                    vout INTEGER NOT NULL,
+                    satoshis INTEGER NOT NULL,
+                    script BLOB NOT NULL,
+                    key_id INTEGER NOT NULL REFERENCES wallet_key(id),
+                    height INTEGER,
+                    spent_by TEXT,
+                    PRIMARY KEY (txid, vout)
+                );
+                CREATE TABLE wallet_tx (
+                    txid TEXT PRIMARY KEY,
+                    raw BLOB NOT NULL,
+                    status TEXT NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                """)
+        }
+        return migrator
+    }
+
+    func write<T>(_ body: (Database) throws -> T) throws(WalletError) -> T {
+        do {
+            var result: T?
+            try database.inTransaction(.immediate) { db in
+                result = try body(db)
+                return .commit
+            }
+            return result!
+        } catch let error as WalletError {
+            throw error
+        } catch let error as PaymentsError {
+            throw .payments(error)
+        } catch {
+            throw .storage("\(error)")
+        }
+    }
+
+    func master(_ db: Database) throws -> ExtendedKey {
+        guard let xprv = try String.fetchOne(db, sql: "SELECT value FROM wallet_meta WHERE key = 'xprv'") else {
+            throw WalletError.notInitialised(path)
+        }
+        return try ExtendedKey(xprv)
+    }
+
+    /// The first receive address (m/0/0), derived on first use.
+    public func receiveAddress() throws(WalletError) -> Address {
+        try write { db in try self.derivedKey(db, branch: 0, index: 0).address }
+    }
+
+    /// A receive address not handed out before (m/0/i for the next i).
+    public func newReceiveAddress() throws(WalletError) -> Address {
+        try write { db in
+            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM wallet_key WHERE path LIKE 'm/0/%'") ?? 0
+            return try self.derivedKey(db, branch: 0, index: UInt32(count)).address
+        }
+    }
+
+    /// Derives (and stores, once) the key at m/branch/index.
+    func derivedKey(_ db: Database, branch: UInt32, index: UInt32) throws -> WIF {
+        let path = "m/\(branch)/\(index)"
+        let key = try master(db).derive(path: path)
+        let wif = WIF(privateKey: key.privateKey!, network: network, compressed: true)
+        try db.execute(sql: "INSERT OR IGNORE INTO wallet_key (path, secret, compressed, script) VALUES (?, ?, 1, ?)",
+                       arguments: [path, Data(wif.privateKey.secret), Data(wif.address.lockingScript.bytes)])
+        return wif
+    }
+
+    /// Adds a private key (its P2PKH outputs become spendable by this wallet).
+    ///
+    /// - Throws: `WalletError.networkMismatch` for a key of the other network.
+    @discardableResult
+    public func importKey(_ wif: WIF) throws(WalletError) -> Address {
+        guard wif.network == network else { throw .networkMismatch(wallet: network, requested: wif.network) }
+        return try write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO wallet_key (path, secret, compressed, script) VALUES (NULL, ?, ?, ?)",
+                           arguments: [Data(wif.privateKey.secret), wif.compressed, Data(wif.address.lockingScript.bytes)])
+            return wif.address
+        }
+    }
+
+    /// Records an output the wallet can spend (one found on an explorer, say), counted as
+    /// confirmed.
+    ///
+    /// - Throws: `WalletError.notOurs` unless `lockingScript` is the P2PKH script of a
+    ///   wallet key; `.invalidAmount` for 0 satoshis.
+    public func importUTXO(outpoint: Outpoint, satoshis: UInt64, lockingScript: Script, height: UInt32 = 0) throws(WalletError) {
+        guard satoshis > 0, satoshis <= Transaction.maxMoney else { throw .invalidAmount(satoshis) }
+        try write { db in
+            guard let keyID = try Int64.fetchOne(db, sql: "SELECT id FROM wallet_key WHERE script = ?", arguments: [Data(lockingScript.bytes)]) else {
+                throw WalletError.notOurs("\(outpoint) is not locked to a key of this wallet")
+            }
+            try db.execute(sql: """
+                INSERT INTO wallet_utxo (txid, vout, satoshis, script, key_id, height) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(txid, vout) DO UPDATE SET height = excluded.height
+                """, arguments: [outpoint.txid.hex, Int64(outpoint.vout), Int64(satoshis), Data(lockingScript.bytes), keyID, Int64(height)])
+        }
+    }
+
+    /// Spendable satoshis: confirmed (in a block or imported) and unconfirmed.
+    public func balance() throws(WalletError) -> (confirmed: UInt64, unconfirmed: UInt64) {
+        try write { db in
+            let confirmed = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(satoshis), 0) FROM wallet_utxo WHERE spent_by IS NULL AND height IS NOT NULL") ?? 0
+            let unconfirmed = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(satoshis), 0) FROM wallet_utxo WHERE spent_by IS NULL AND height IS NULL") ?? 0
+            return (UInt64(confirmed), UInt64(unconfirmed))
+        }
+    }
+
+    /// Raw hex of a transaction this wallet made or received through `faucet`.
+    ///
+    /// - Throws: `WalletError.unknownTransaction`.
+    public func transactionHex(_ txid: TxID) throws(WalletError) -> String {
+        try write { db in
+            guard let raw = try Data.fetchOne(db, sql: "SELECT raw FROM wallet_tx WHERE txid = ?", arguments: [txid.hex]) else {
+                throw WalletError.unknownTransaction(txid.hex)
+            }
+            return Hex.encode(raw)
+        }
+    }
+
+    /// The locking scripts of every wallet key.
+    func keyScripts() throws(WalletError) -> [Script] {
+        try write { db in try Data.fetchAll(db, sql: "SELECT script FROM wallet_key").map { Script(Array($0)) } }
+    }
+}

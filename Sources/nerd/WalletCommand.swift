@@ -1,0 +1,257 @@
+import ArgumentParser
+import Foundation
+import NERDCrypto
+import NERDPayments
+
+/// `nerd wallet`: a BSV wallet on the local ledger (default), testnet or mainnet.
+struct WalletCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wallet",
+        abstract: "A BSV wallet: keys, balance, payments (local ledger by default; ARC for testnet and mainnet).",
+        subcommands: [WalletInit.self, WalletAddress.self, WalletBalance.self, WalletImportWIF.self, WalletImportUTXO.self,
+                      WalletSend.self, WalletExportTx.self, WalletFaucet.self, WalletMine.self]
+    )
+}
+
+enum WalletNetwork: String, ExpressibleByArgument, CaseIterable {
+    case mainnet, testnet, local
+
+    /// Key and address format: the local ledger uses testnet's, so its keys never look
+    /// like money.
+    var keyNetwork: Network { self == .mainnet ? .mainnet : .testnet }
+}
+
+struct WalletOptions: ParsableArguments {
+    @Option(help: "mainnet, testnet, or local (the embedded ledger).")
+    var network: WalletNetwork = .local
+
+    @Option(name: .customLong("data-dir"), help: "Wallet folder (default: $XDG_DATA_HOME/nerd/wallet or ~/.local/share/nerd/wallet).")
+    var dataDirectory: String?
+
+    @Option(help: "The local ledger's SQLite file (default: <data-dir>/ledger.sqlite); wallets sharing it can pay each other.")
+    var ledger: String?
+
+    @Option(name: .customLong("arc-config"), help: "JSON file with arc_url and arc_api_key (default: <data-dir>/arc.json); NERD_ARC_URL and NERD_ARC_API_KEY override it.")
+    var arcConfig: String?
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    var directory: String {
+        if let dataDirectory { return dataDirectory }
+        let env = ProcessInfo.processInfo.environment
+        let base = env["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (env["HOME"] ?? NSTemporaryDirectory()) + "/.local/share"
+        return base + "/nerd/wallet"
+    }
+
+    var walletPath: String { directory + "/\(network.rawValue)/wallet.sqlite" }
+    var ledgerPath: String { ledger ?? directory + "/ledger.sqlite" }
+
+    func openWallet() throws -> Wallet { try walletCall { () throws(WalletError) in try Wallet(path: walletPath) } }
+
+    func openLedger() throws -> LocalLedger {
+        do { return try LocalLedger(path: ledgerPath) } catch { throw walletFailure(.ledger(error)) }
+    }
+
+    /// The broadcaster for this network: the ledger, or ARC as configured.
+    func broadcaster() throws -> any Broadcaster {
+        if network == .local { return try openLedger() }
+        guard let configuration = ARCConfiguration.load(file: arcConfig ?? directory + "/arc.json") else {
+            printToStandardError("wallet-config: no ARC URL for \(network.rawValue); set NERD_ARC_URL or write arc_url to \(arcConfig ?? directory + "/arc.json")")
+            throw ExitCode(1)
+        }
+        return ARCClient(configuration: configuration)
+    }
+
+    func requireLocal(_ what: String) throws {
+        guard network == .local else {
+            printToStandardError("wallet-usage: \(what) exists only on the local ledger (--network local)")
+            throw ExitCode(1)
+        }
+    }
+
+    func output(_ pairs: [(String, JSON)], text: String) {
+        print(json ? JSON.object(pairs).text : text)
+    }
+}
+
+/// Runs a wallet call, printing a failure as `wallet-<kind>: <reason>` (Docs/errors.md).
+func walletCall<T>(_ body: () throws(WalletError) -> T) throws -> T {
+    do { return try body() } catch { throw walletFailure(error) }
+}
+
+func walletFailure(_ error: WalletError) -> Error {
+    let (kind, reason): (String, String) = switch error {
+    case .notInitialised(let path): ("wallet-missing", "no wallet at \(path); run `nerd wallet init`")
+    case .alreadyExists(let path): ("wallet-exists", "a wallet already exists at \(path)")
+    case .networkMismatch(let wallet, let requested): ("wallet-network", "wallet is \(wallet.rawValue), got a \(requested.rawValue) key or address")
+    case .insufficientFunds(let available, let needed): ("wallet-insufficient-funds", "need \(needed) satoshis, have \(available)")
+    case .notOurs(let what): ("wallet-not-ours", what)
+    case .invalidAmount(let amount): ("wallet-amount", "\(amount) satoshis is not a valid amount")
+    case .unknownTransaction(let txid): ("wallet-unknown-tx", "no transaction \(txid) in this wallet")
+    case .payments(let error): ("wallet-invalid", "\(error)")
+    case .ledger(let error): ("wallet-ledger", "\(error)")
+    case .broadcast(.rejected(let reason)): ("wallet-rejected", reason)
+    case .broadcast(.unavailable(let reason)): ("wallet-broadcast-unknown", "\(reason); the transaction is kept and sent again by `nerd wallet balance`")
+    case .storage(let reason): ("wallet-storage", reason)
+    }
+    printToStandardError("\(kind): \(reason)")
+    return ExitCode(1)
+}
+
+struct WalletInit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "init", abstract: "Create a wallet with a fresh seed.")
+    @OptionGroup var options: WalletOptions
+
+    func run() async throws {
+        let wallet = try walletCall { () throws(WalletError) in try Wallet.create(path: options.walletPath, network: options.network.keyNetwork) }
+        let address = try walletCall { () throws(WalletError) in try wallet.receiveAddress() }
+        options.output([("network", .string(options.network.rawValue)), ("address", .string(address.string)), ("path", .string(wallet.path))],
+                       text: "created \(options.network.rawValue) wallet \(wallet.path)\naddress \(address.string)")
+    }
+}
+
+struct WalletAddress: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "address", abstract: "Print a receive address.")
+    @OptionGroup var options: WalletOptions
+    @Flag(name: .customLong("new"), help: "A receive address not handed out before.")
+    var fresh = false
+
+    func run() async throws {
+        let wallet = try options.openWallet()
+        let address = try walletCall { () throws(WalletError) in try fresh ? wallet.newReceiveAddress() : wallet.receiveAddress() }
+        options.output([("address", .string(address.string))], text: address.string)
+    }
+}
+
+struct WalletBalance: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "balance", abstract: "Confirmed and unconfirmed satoshis.")
+    @OptionGroup var options: WalletOptions
+
+    func run() async throws {
+        let wallet = try options.openWallet()
+        if options.network == .local {
+            let ledger = try options.openLedger()
+            try walletCall { () throws(WalletError) in try wallet.sync(with: ledger) }
+        } else if let broadcaster = try? options.broadcaster() {
+            do { try await wallet.refresh(via: broadcaster) } catch { printToStandardError("warning: could not refresh from ARC: \(error)") }
+        }
+        let balance = try walletCall { () throws(WalletError) in try wallet.balance() }
+        options.output([("confirmed", .int(Int64(balance.confirmed))), ("unconfirmed", .int(Int64(balance.unconfirmed)))],
+                       text: "confirmed \(balance.confirmed) sat\nunconfirmed \(balance.unconfirmed) sat")
+    }
+}
+
+struct WalletImportWIF: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "import-wif", abstract: "Add a private key in Wallet Import Format.")
+    @OptionGroup var options: WalletOptions
+    @Argument(help: "The WIF key.") var wif: String
+
+    func run() async throws {
+        let wallet = try options.openWallet()
+        let key = try walletCall { () throws(WalletError) in
+            do throws(PaymentsError) { return try WIF(wif) } catch { throw .payments(error) }
+        }
+        let address = try walletCall { () throws(WalletError) in try wallet.importKey(key) }
+        options.output([("address", .string(address.string))], text: "imported key for \(address.string)")
+    }
+}
+
+struct WalletImportUTXO: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "import-utxo", abstract: "Record an output the wallet's keys can spend.")
+    @OptionGroup var options: WalletOptions
+    @Argument(help: "TXID:VOUT") var outpoint: String
+    @Argument(help: "Amount in satoshis.") var satoshis: UInt64
+    @Argument(help: "The output's locking script, hex.") var script: String
+
+    func run() async throws {
+        let wallet = try options.openWallet()
+        try walletCall { () throws(WalletError) in
+            let point: Outpoint
+            let locking: Script
+            do throws(PaymentsError) {
+                point = try Outpoint(outpoint)
+                locking = try Script(hex: script)
+            } catch {
+                throw .payments(error)
+            }
+            try wallet.importUTXO(outpoint: point, satoshis: satoshis, lockingScript: locking)
+        }
+        options.output([("outpoint", .string(outpoint)), ("satoshis", .int(Int64(satoshis)))], text: "imported \(outpoint) (\(satoshis) sat)")
+    }
+}
+
+struct WalletSend: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "send", abstract: "Pay an address.")
+    @OptionGroup var options: WalletOptions
+    @Option(help: "The payee's address.") var to: String
+    @Option(help: "Satoshis to pay.") var amount: UInt64
+    @Option(name: .customLong("fee-rate"), help: "Satoshis per 1,000 bytes.") var feeRate: UInt64 = FeeRate.standard.satoshisPerKilobyte
+
+    func run() async throws {
+        let wallet = try options.openWallet()
+        let address = try walletCall { () throws(WalletError) in
+            do throws(PaymentsError) { return try Address(to) } catch { throw .payments(error) }
+        }
+        let broadcaster = try options.broadcaster()
+        if options.network == .local, let ledger = broadcaster as? LocalLedger {
+            try walletCall { () throws(WalletError) in try wallet.sync(with: ledger) }
+        }
+        let transaction: Transaction
+        do {
+            transaction = try await wallet.send(to: address, amount: amount, feeRate: FeeRate(satoshisPerKilobyte: feeRate), via: broadcaster)
+        } catch let error as WalletError {
+            throw walletFailure(error)
+        }
+        options.output([("txid", .string(transaction.txid.hex)), ("hex", .string(transaction.hex)), ("size", .int(Int64(transaction.size)))],
+                       text: "sent \(amount) sat to \(address.string)\ntxid \(transaction.txid.hex)")
+    }
+}
+
+struct WalletExportTx: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "export-tx", abstract: "Print a wallet transaction's raw hex.")
+    @OptionGroup var options: WalletOptions
+    @Argument(help: "TXID") var txid: String
+
+    func run() async throws {
+        let wallet = try options.openWallet()
+        let hex = try walletCall { () throws(WalletError) in
+            let id: TxID
+            do throws(PaymentsError) { id = try TxID(hex: txid) } catch { throw .payments(error) }
+            return try wallet.transactionHex(id)
+        }
+        options.output([("txid", .string(txid)), ("hex", .string(hex))], text: hex)
+    }
+}
+
+struct WalletFaucet: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "faucet", abstract: "Mint coins on the local ledger to this wallet.")
+    @OptionGroup var options: WalletOptions
+    @Option(help: "Satoshis to mint.") var amount: UInt64
+
+    func run() async throws {
+        try options.requireLocal("faucet")
+        let wallet = try options.openWallet()
+        let ledger = try options.openLedger()
+        let coinbase = try walletCall { () throws(WalletError) in try wallet.faucet(amount: amount, ledger: ledger) }
+        options.output([("txid", .string(coinbase.txid.hex)), ("hex", .string(coinbase.hex)), ("satoshis", .int(Int64(amount)))],
+                       text: "minted \(amount) sat\ntxid \(coinbase.txid.hex)")
+    }
+}
+
+struct WalletMine: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "mine", abstract: "Mine blocks on the local ledger (confirms pending transactions).")
+    @OptionGroup var options: WalletOptions
+    @Option(help: "How many blocks.") var blocks: Int = 1
+
+    func run() async throws {
+        try options.requireLocal("mine")
+        let ledger = try options.openLedger()
+        let height: UInt32
+        do { height = try ledger.mine(blocks: blocks) } catch { throw walletFailure(.ledger(error)) }
+        if let wallet = try? Wallet(path: options.walletPath) {
+            try walletCall { () throws(WalletError) in try wallet.sync(with: ledger) }
+        }
+        options.output([("height", .int(Int64(height)))], text: "height \(height)")
+    }
+}

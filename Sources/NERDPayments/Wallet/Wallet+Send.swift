@@ -8,7 +8,8 @@ extension Wallet {
     ///
     /// Coins are reserved and the transaction recorded before it is broadcast, so a crash
     /// during the broadcast cannot lead to spending them twice; a rejected transaction is
-    /// rolled back, one whose outcome is unknown stays pending.
+    /// rolled back, one whose outcome is unknown stays pending (its change is counted as
+    /// unconfirmed but not spent until a broadcast succeeds).
     ///
     /// - Throws: `WalletError.insufficientFunds`, `.invalidAmount` (below the dust limit),
     ///   `.networkMismatch`, `.broadcast(.rejected)` after rolling back, or
@@ -28,6 +29,7 @@ extension Wallet {
             let rows = try Row.fetchAll(db, sql: """
                 SELECT u.txid, u.vout, u.satoshis, u.script, k.secret, k.compressed FROM wallet_utxo u
                 JOIN wallet_key k ON k.id = u.key_id WHERE u.spent_by IS NULL
+                AND u.txid NOT IN (SELECT txid FROM wallet_tx WHERE status = 'pending')
                 ORDER BY u.height IS NULL, u.satoshis DESC
                 """)
             let changeCount = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM wallet_key WHERE path LIKE 'm/1/%'") ?? 0

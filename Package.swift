@@ -137,7 +137,15 @@ let package = Package(
             name: "NERDDHTTests",
             dependencies: ["NERDDHT", "NERDTestSupport", .product(name: "NIOPosix", package: "swift-nio")]
         ),
-        .testTarget(name: "NERDPaymentsTests", dependencies: ["NERDPayments", "NERDCrypto", "NERDTestSupport"]),
+        .testTarget(
+            name: "NERDPaymentsTests",
+            dependencies: [
+                "NERDPayments", "NERDCrypto", "NERDTestSupport",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "NERDNodeTests", dependencies: ["NERDNode", "NERDTestSupport"]),
         .testTarget(name: "nerdTests", dependencies: ["NERDWire", "NERDTestSupport"]),
         .testTarget(name: "InteropTests", dependencies: ["NERDWire", "NERDTestSupport"]),

@@ -1,0 +1,62 @@
+import Foundation
+import NERDTestSupport
+import Testing
+
+/// `nerd wallet` as a user runs it: two wallets sharing one local ledger, the JSON contract
+/// of each subcommand, errors on stderr with exit status 1, and the payment checked by the
+/// independent verifier.
+@Suite struct WalletCommandTests {
+    func wallet(_ dir: TemporaryDirectory, _ name: String, _ arguments: [String]) throws -> (status: Int32, json: [String: Any], stderr: String) {
+        let result = try NerdCommand.run(["wallet"] + arguments + ["--data-dir", dir.path + "/" + name, "--ledger", dir.path + "/ledger.sqlite", "--json"])
+        return (result.status, JSONOutput.lastObject(in: result.stdout), result.stderr)
+    }
+
+    @Test func twoWalletsOnOneLedger() throws {
+        guard Prerequisite.check(NerdCommand.isBuilt, "the nerd executable at \(NerdCommand.path)") else { return }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let alice = try wallet(dir, "alice", ["init"])
+        #expect(alice.status == 0, "\(alice.stderr)")
+        #expect(try wallet(dir, "alice", ["init"]).status == 1)
+        let bobAddress = try #require(try wallet(dir, "bob", ["init"]).json["address"] as? String)
+        #expect(try wallet(dir, "bob", ["address"]).json["address"] as? String == bobAddress)
+
+        let faucet = try wallet(dir, "alice", ["faucet", "--amount", "100000"])
+        #expect(faucet.status == 0, "\(faucet.stderr)")
+        #expect((faucet.json["txid"] as? String)?.count == 64)
+        #expect(try wallet(dir, "alice", ["balance"]).json["confirmed"] as? Int == 100_000)
+
+        let send = try wallet(dir, "alice", ["send", "--to", bobAddress, "--amount", "25000"])
+        #expect(send.status == 0, "\(send.stderr)")
+        let txid = try #require(send.json["txid"] as? String)
+        let hex = try #require(send.json["hex"] as? String)
+        #expect(try wallet(dir, "alice", ["export-tx", txid]).json["hex"] as? String == hex)
+        let bob = try wallet(dir, "bob", ["balance"])
+        #expect(bob.json["confirmed"] as? Int == 0 && bob.json["unconfirmed"] as? Int == 25_000)
+        #expect(try wallet(dir, "bob", ["mine", "--blocks", "1"]).json["height"] as? Int == 2)
+        #expect(try wallet(dir, "bob", ["balance"]).json["confirmed"] as? Int == 25_000)
+        let aliceBalance = try wallet(dir, "alice", ["balance"]).json
+        let aliceLeft = (aliceBalance["confirmed"] as? Int ?? 0) + (aliceBalance["unconfirmed"] as? Int ?? 0)
+        #expect(aliceLeft > 74_900 && aliceLeft < 75_000)
+
+        // Errors: a line on stderr naming the kind, exit status 1, nothing spent.
+        let tooMuch = try wallet(dir, "alice", ["send", "--to", bobAddress, "--amount", "999999999"])
+        #expect(tooMuch.status == 1 && tooMuch.stderr.contains("wallet-insufficient-funds"))
+        let badAddress = try wallet(dir, "alice", ["send", "--to", "1NotAnAddress", "--amount", "1000"])
+        #expect(badAddress.status == 1 && badAddress.stderr.contains("wallet-invalid"))
+        let testnetFaucet = try NerdCommand.run(["wallet", "faucet", "--amount", "5", "--network", "testnet", "--data-dir", dir.path + "/alice"])
+        #expect(testnetFaucet.status == 1 && testnetFaucet.stderr.contains("wallet-usage"))
+        let noWallet = try wallet(dir, "carol", ["balance"])
+        #expect(noWallet.status == 1 && noWallet.stderr.contains("wallet-missing"))
+        let after = try wallet(dir, "alice", ["balance"]).json
+        #expect((after["confirmed"] as? Int ?? 0) + (after["unconfirmed"] as? Int ?? 0) == aliceLeft)
+
+        // The payment as the independent verifier sees it.
+        guard Prerequisite.check(BSVVerifier.isAvailable, "bsv_verify.py with bsv-sdk and coincurve") else { return }
+        let faucetHex = try #require(faucet.json["hex"] as? String)
+        let fundingScript = String(faucetHex.suffix(8 + 50).prefix(50))  // the coinbase's only output script
+        let verdict = try BSVVerifier.verify(transactionHex: hex, prevouts: [(script: fundingScript, satoshis: 100_000)])
+        #expect(verdict.status == 0, "\(verdict.output)")
+        #expect(verdict.txid == txid)
+    }
+}

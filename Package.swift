@@ -117,6 +117,8 @@ let package = Package(
             dependencies: ["NERDDHT", .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/DHTSim"
         ),
+        // Signing and sighash throughput for Benchmarks/bsv.py.
+        .executableTarget(name: "bsv-bench", dependencies: ["NERDCrypto", "NERDPayments"], path: "Benchmarks/BSVBench"),
         .target(name: "NERDTestSupport", path: "Tests/NERDTestSupport"),
         .testTarget(name: "NERDCryptoTests", dependencies: ["NERDCrypto", "NERDTestSupport"]),
         .testTarget(

@@ -137,8 +137,9 @@ struct WalletBalance: AsyncParsableCommand {
             do { try await wallet.refresh(via: broadcaster) } catch { printToStandardError("warning: could not refresh from ARC: \(error)") }
         }
         let balance = try walletCall { () throws(WalletError) in try wallet.balance() }
-        options.output([("confirmed", .int(Int64(balance.confirmed))), ("unconfirmed", .int(Int64(balance.unconfirmed)))],
-                       text: "confirmed \(balance.confirmed) sat\nunconfirmed \(balance.unconfirmed) sat")
+        options.output([("confirmed", .int(Int64(balance.confirmed))), ("unconfirmed", .int(Int64(balance.unconfirmed))),
+                        ("signing_backend", .string(Secp256k1Backend.default.rawValue))],
+                       text: "confirmed \(balance.confirmed) sat\nunconfirmed \(balance.unconfirmed) sat\nsigning with \(Secp256k1Backend.default)")
     }
 }
 
@@ -186,7 +187,8 @@ struct WalletSend: AsyncParsableCommand {
     @OptionGroup var options: WalletOptions
     @Option(help: "The payee's address.") var to: String
     @Option(help: "Satoshis to pay.") var amount: UInt64
-    @Option(name: .customLong("fee-rate"), help: "Satoshis per 1,000 bytes.") var feeRate: UInt64 = FeeRate.standard.satoshisPerKilobyte
+    @Option(name: .customLong("fee-rate"), help: "Satoshis per 1,000 bytes (default: ARC's policy on testnet/mainnet, else 100).")
+    var feeRate: UInt64?
 
     func run() async throws {
         let wallet = try options.openWallet()
@@ -197,14 +199,29 @@ struct WalletSend: AsyncParsableCommand {
         if options.network == .local, let ledger = broadcaster as? LocalLedger {
             try walletCall { () throws(WalletError) in try wallet.sync(with: ledger) }
         }
+        let rate = await chooseFeeRate(broadcaster)
         let transaction: Transaction
         do {
-            transaction = try await wallet.send(to: address, amount: amount, feeRate: FeeRate(satoshisPerKilobyte: feeRate), via: broadcaster)
-        } catch let error as WalletError {
+            transaction = try await wallet.send(to: address, amount: amount, feeRate: rate, via: broadcaster)
+        } catch {
             throw walletFailure(error)
         }
         options.output([("txid", .string(transaction.txid.hex)), ("hex", .string(transaction.hex)), ("size", .int(Int64(transaction.size)))],
                        text: "sent \(amount) sat to \(address.string)\ntxid \(transaction.txid.hex)")
+    }
+}
+
+extension WalletSend {
+    /// `--fee-rate`, else ARC's policy on ARC networks, else the standard 100 sat/kB.
+    func chooseFeeRate(_ broadcaster: any Broadcaster) async -> FeeRate {
+        if let feeRate { return FeeRate(satoshisPerKilobyte: feeRate) }
+        guard let arc = broadcaster as? ARCClient else { return .standard }
+        do {
+            return try await arc.feeRate()
+        } catch {
+            printToStandardError("warning: ARC policy unavailable (\(error)); paying \(FeeRate.standard.satoshisPerKilobyte) sat/kB")
+            return .standard
+        }
     }
 }
 

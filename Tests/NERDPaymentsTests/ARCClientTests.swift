@@ -36,6 +36,7 @@ import Testing
         let body = try #require(JSONSerialization.jsonObject(with: request.body) as? [String: String])
         #expect(body == ["rawTx": tx.hex])
 
+        #expect(try await client.feeRate() == FeeRate(satoshisPerKilobyte: 50))
         #expect(try await client.status(of: tx.txid) == nil)
         stub.markMined(tx.txid.hex)
         #expect(try await client.status(of: tx.txid) == .mined(height: 800_123))

@@ -62,6 +62,9 @@ final class ARCStub: @unchecked Sendable {
                 return (.ok, ["txid": tx.txid.hex, "txStatus": "SEEN_ON_NETWORK", "status": 200, "title": "OK"])
             }
         }
+        if request.method == "GET", request.uri == "/v1/policy" {
+            return (.ok, ["policy": ["maxscriptsizepolicy": 100_000_000, "miningFee": ["satoshis": 1, "bytes": 20]], "timestamp": "2026-11-29T00:00:00Z"])
+        }
         if request.method == "GET", request.uri.hasPrefix("/v1/tx/") {
             let txid = String(request.uri.dropFirst("/v1/tx/".count))
             guard mined.contains(txid) else { return (.notFound, ["status": 404, "title": "Not found"]) }

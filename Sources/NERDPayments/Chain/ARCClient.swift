@@ -78,6 +78,22 @@ public struct ARCClient: Broadcaster {
         return Self.status(json)
     }
 
+    /// The miners' fee rate from `GET /v1/policy` (`policy.miningFee` = satoshis per bytes),
+    /// rounded up to satoshis per 1,000 bytes.
+    ///
+    /// - Throws: `BroadcastError.unavailable` when ARC cannot be reached or the answer has no
+    ///   usable fee.
+    public func feeRate() async throws -> FeeRate {
+        let (status, json) = try await request("GET", path: "v1/policy", body: nil)
+        guard (200..<300).contains(status), let policy = json["policy"] as? [String: Any],
+              let fee = policy["miningFee"] as? [String: Any],
+              let satoshis = (fee["satoshis"] as? NSNumber)?.doubleValue, let bytes = (fee["bytes"] as? NSNumber)?.doubleValue,
+              bytes > 0, satoshis >= 0, satoshis / bytes <= 10 else {
+            throw BroadcastError.unavailable("ARC policy without a usable miningFee")
+        }
+        return FeeRate(satoshisPerKilobyte: UInt64((satoshis * 1000 / bytes).rounded(.up)))
+    }
+
     static func status(_ json: [String: Any]) -> TransactionStatus {
         let txStatus = json["txStatus"] as? String ?? "UNKNOWN"
         if rejectedStatuses.contains(txStatus) { return .rejected(reason: txStatus) }

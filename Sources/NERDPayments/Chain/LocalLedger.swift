@@ -28,11 +28,7 @@ public final class LocalLedger: Broadcaster, @unchecked Sendable {
     public init(path: String, minimumFeeRate: FeeRate = .standard) throws(LedgerError) {
         self.minimumFeeRate = minimumFeeRate
         do {
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            var config = Configuration()
-            config.busyMode = .timeout(10)
-            database = try DatabaseQueue(path: path, configuration: config)
-            try Self.migrator.migrate(database)
+            database = try SQLiteFile.open(path: path, migrator: Self.migrator)
         } catch {
             throw .storage("\(error)")
         }
@@ -66,12 +62,7 @@ public final class LocalLedger: Broadcaster, @unchecked Sendable {
 
     private func run<T>(_ body: (Database) throws -> T) throws(LedgerError) -> T {
         do {
-            var result: T?
-            try database.inTransaction(.immediate) { db in
-                result = try body(db)
-                return .commit
-            }
-            return result!
+            return try SQLiteFile.write(database, body)
         } catch let error as LedgerError {
             throw error
         } catch {

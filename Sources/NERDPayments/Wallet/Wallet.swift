@@ -39,14 +39,7 @@ public final class Wallet: @unchecked Sendable {
     private init(path: String, creating: Bool) throws(WalletError) {
         self.path = path
         do {
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            if creating {
-                FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
-            }
-            var config = Configuration()
-            config.busyMode = .timeout(10)
-            database = try DatabaseQueue(path: path, configuration: config)
-            try Self.migrator.migrate(database)
+            database = try SQLiteFile.open(path: path, migrator: Self.migrator, privateFile: creating)
             let raw = try database.read { db in try String.fetchOne(db, sql: "SELECT value FROM wallet_meta WHERE key = 'network'") }
             network = raw.flatMap(Network.init(rawValue:)) ?? .testnet
         } catch {
@@ -89,12 +82,7 @@ public final class Wallet: @unchecked Sendable {
 
     func write<T>(_ body: (Database) throws -> T) throws(WalletError) -> T {
         do {
-            var result: T?
-            try database.inTransaction(.immediate) { db in
-                result = try body(db)
-                return .commit
-            }
-            return result!
+            return try SQLiteFile.write(database, body)
         } catch let error as WalletError {
             throw error
         } catch let error as PaymentsError {

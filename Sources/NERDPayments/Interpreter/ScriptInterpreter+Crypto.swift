@@ -22,8 +22,7 @@ extension ScriptInterpreter {
             try checkPublicKeyEncoding(publicKey)
             var scriptCode = Array(script[state.codeStart...])
             cleanUp(&scriptCode, removing: signature)
-            let ok = checker.checkSignature(signature, publicKey: publicKey, scriptCode: scriptCode,
-                                            forkIDEnabled: flags.contains(.sighashForkID))
+            let ok = checker.checkSignature(signature, publicKey: publicKey, scriptCode: scriptCode, forkIDEnabled: forkIDDigest(for: signature))
             if !ok && flags.contains(.nullFail) && !signature.isEmpty { throw .sigNullFail }
             try stack.pop()
             try stack.pop()
@@ -70,7 +69,7 @@ extension ScriptInterpreter {
             let publicKey = try stack.peek(keyDepth)
             try checkSignatureEncoding(signature)
             try checkPublicKeyEncoding(publicKey)
-            if checker.checkSignature(signature, publicKey: publicKey, scriptCode: scriptCode, forkIDEnabled: flags.contains(.sighashForkID)) {
+            if checker.checkSignature(signature, publicKey: publicKey, scriptCode: scriptCode, forkIDEnabled: forkIDDigest(for: signature)) {
                 sigDepth += 1
                 sigsLeft -= 1
             }
@@ -92,6 +91,13 @@ extension ScriptInterpreter {
         } else {
             stack.push(success ? [1] : [])
         }
+    }
+
+    /// Whether a signature's digest is the FORKID one: FORKID enabled and set, unless Chronicle's
+    /// 0x20 bit asks for the original digest on an output created after Chronicle.
+    private func forkIDDigest(for signature: [UInt8]) -> Bool {
+        let type = SighashType(rawValue: UInt32(signature.last ?? 0))
+        return flags.contains(.sighashForkID) && !(afterChronicle && type.hasChronicle)
     }
 
     /// Pre-FORKID signatures cannot sign themselves, so the node deletes them from the
@@ -137,7 +143,8 @@ extension ScriptInterpreter {
         }
         if flags.contains(.strictEncoding) {
             let type = SighashType(rawValue: UInt32(signature.last!))
-            let base = type.rawValue & ~(SighashType.forkIDBit | SighashType.anyoneCanPayBit)
+            let chronicleBit = afterChronicle ? SighashType.chronicleBit : 0
+            let base = type.rawValue & ~(SighashType.forkIDBit | SighashType.anyoneCanPayBit | chronicleBit)
             guard (1...3).contains(base) else { throw .sigHashType }
             let forkIDEnabled = flags.contains(.sighashForkID)
             if !forkIDEnabled && type.hasForkID { throw .illegalForkID }

@@ -21,6 +21,8 @@ extension ScriptInterpreter {
             // The disable flag makes the check a NOP, leaving room for future meanings.
             if value & (1 << 31) != 0 { break }
             guard checker.checkSequence(value) else { throw .unsatisfiedLockTime }
+        case 0xb3...0xb7 where afterChronicle:
+            return false  // Chronicle's OP_SUBSTR … OP_RSHIFTNUM
         case 0xb0, 0xb3...0xb9:
             return try upgradableNop()
         case Opcode.OP_IF, Opcode.OP_NOTIF:
@@ -43,6 +45,15 @@ extension ScriptInterpreter {
             guard !state.conditions.isEmpty else { throw .unbalancedConditional }
             state.conditions.removeLast()
             state.sawElse.removeLast()
+        case 0x65 where afterChronicle, 0x66 where afterChronicle:  // OP_VERIF, OP_VERNOTIF: IF on "top == tx version"
+            var value = false
+            if executing {
+                let top = try stack.pop()
+                value = top == Self.versionBytes(checker.transactionVersion)
+                if op == 0x66 { value.toggle() }
+            }
+            state.conditions.append(value)
+            state.sawElse.append(false)
         case 0x65, 0x66:  // OP_VERIF, OP_VERNOTIF
             guard afterGenesis && !executing else { throw .badOpcode }
         case Opcode.OP_VERIFY:
@@ -59,6 +70,10 @@ extension ScriptInterpreter {
             return false
         }
         return true
+    }
+
+    static func versionBytes(_ version: UInt32) -> [UInt8] {
+        [UInt8(version & 0xff), UInt8(version >> 8 & 0xff), UInt8(version >> 16 & 0xff), UInt8(version >> 24)]
     }
 
     private func upgradableNop() throws(ScriptError) -> Bool {

@@ -5,8 +5,11 @@ import NERDCrypto
 /// pre-Genesis rules for old outputs, the Genesis rules (unbounded numbers, top-level
 /// OP_RETURN, no P2SH) for outputs flagged `utxoAfterGenesis`, and the policy flags given.
 ///
-/// Implements every opcode except the Chronicle additions; limits on script size, element
-/// size, number length, operations, stack elements and stack memory apply throughout.
+/// Outputs flagged `utxoAfterChronicle` also get the Chronicle (2025) opcodes: OP_VER,
+/// OP_VERIF/OP_VERNOTIF, OP_2MUL/OP_2DIV, OP_SUBSTR, OP_LEFT, OP_RIGHT, OP_LSHIFTNUM,
+/// OP_RSHIFTNUM, and the 0x20 sighash bit selecting the original digest. Limits on script
+/// size, element size, number length, operations, stack elements and stack memory apply
+/// throughout.
 public struct ScriptInterpreter {
     public var flags: ScriptFlags
     public var checker: any SignatureChecker
@@ -20,6 +23,7 @@ public struct ScriptInterpreter {
     }
 
     var afterGenesis: Bool { flags.contains(.utxoAfterGenesis) }
+    var afterChronicle: Bool { flags.contains(.utxoAfterChronicle) }
     var activeLimits: ScriptLimits { limits ?? (afterGenesis ? .afterGenesis : .beforeGenesis) }
 
     /// Runs the unlocking script, then the locking script on the same stack, and (before
@@ -76,7 +80,7 @@ public struct ScriptInterpreter {
                 opCount += 1
                 guard opCount <= limits.maxOperations else { throw .opCount }
             }
-            if (op == 0x8d || op == 0x8e) && (!afterGenesis || executing) { throw .disabledOpcode }
+            if (op == 0x8d || op == 0x8e) && !afterChronicle && (!afterGenesis || executing) { throw .disabledOpcode }
 
             if executing, op <= Opcode.OP_PUSHDATA4 {
                 let data = chunk.data ?? []
@@ -89,6 +93,7 @@ public struct ScriptInterpreter {
                 } else if try executeBytesOperation(op, stack: &stack, limits: limits) {
                 } else if try executeArithmetic(op, stack: &stack, limits: limits) {
                 } else if try executeCrypto(op, stack: &stack, state: &state, script: script, opCount: &opCount, limits: limits) {
+                } else if afterChronicle, try executeChronicle(op, stack: &stack, limits: limits) {
                 } else if state.didReturn {
                     return
                 } else {

@@ -10,6 +10,8 @@ public protocol SignatureChecker {
     func checkLockTime(_ lockTime: Int64) -> Bool
     /// OP_CHECKSEQUENCEVERIFY (BIP 112) against the input's nSequence.
     func checkSequence(_ sequence: Int64) -> Bool
+    /// The spending transaction's version, which Chronicle's OP_VER / OP_VERIF read.
+    var transactionVersion: UInt32 { get }
 }
 
 /// Checks signatures against one input of a transaction.
@@ -46,6 +48,8 @@ public struct TransactionSignatureChecker: SignatureChecker {
         guard let key = try? PublicKey(bytes: publicKey, backend: backend) else { return false }
         return key.verify(signature: parsed, digest: digest, backend: backend)
     }
+
+    public var transactionVersion: UInt32 { transaction.version }
 
     public func checkLockTime(_ lockTime: Int64) -> Bool {
         let threshold: Int64 = 500_000_000

@@ -125,7 +125,10 @@ let package = Package(
             name: "NERDWireTests",
             dependencies: ["NERDWire", "NERDTestSupport", .product(name: "NIOEmbedded", package: "swift-nio")]
         ),
-        .testTarget(name: "NERDSwarmTests", dependencies: ["NERDSwarm", "NERDTestSupport"]),
+        .testTarget(
+            name: "NERDSwarmTests",
+            dependencies: ["NERDSwarm", "NERDTestSupport", .product(name: "NIOEmbedded", package: "swift-nio")]
+        ),
         .testTarget(
             name: "NERDTrackerTests",
             dependencies: [

@@ -35,7 +35,8 @@ extension Node {
             sources.append(TrackerPeerSource(announcer: phase))
         }
         let fetcher = MetadataFetcher(infoHash: v1.bytes, peerID: session.peerID,
-                                      loopbackOnly: session.configuration.loopbackOnly)
+                                      loopbackOnly: session.configuration.loopbackOnly,
+                                      encryption: session.configuration.encryption)
         let info: [UInt8]
         do {
             info = try await fetcher.fetch(from: Self.merge(sources, infoHash: v1.bytes), timeout: metadataTimeout)

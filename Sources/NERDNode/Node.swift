@@ -35,12 +35,15 @@ public final class Node: Sendable {
         public var dht: DHTNode.Configuration?
         /// Seconds between DHT lookups (and announces) per torrent.
         public var dhtInterval: Int
+        /// Message Stream Encryption (MSE/PE) for peer connections, in and out.
+        public var encryption: EncryptionPolicy
 
         public init(listen: PeerAddress? = PeerAddress(host: "0.0.0.0", port: 6881), stateDirectory: String? = nil,
                     loopbackOnly: Bool = false, useTrackers: Bool = true, extraTrackers: [String] = [],
                     tracker: TrackerClient.Configuration = .init(), numWant: Int = 50, trackerRetryDelay: Int = 15,
-                    dht: DHTNode.Configuration? = nil, dhtInterval: Int = 300) {
+                    dht: DHTNode.Configuration? = nil, dhtInterval: Int = 300, encryption: EncryptionPolicy = .enabled) {
             self.dht = dht
+            self.encryption = encryption
             self.dhtInterval = dhtInterval
             self.listen = listen
             self.stateDirectory = stateDirectory
@@ -64,8 +67,10 @@ public final class Node: Sendable {
     public init(configuration: Configuration, logger: Logger = Logger(label: "nerd.node")) {
         self.configuration = configuration
         self.logger = logger
-        session = SwarmSession(configuration: .init(listen: configuration.listen, loopbackOnly: configuration.loopbackOnly,
-                                                    stateDirectory: configuration.stateDirectory), logger: logger)
+        var sessionConfiguration = SwarmSession.Configuration(listen: configuration.listen, loopbackOnly: configuration.loopbackOnly,
+                                                              stateDirectory: configuration.stateDirectory)
+        sessionConfiguration.encryption = configuration.encryption
+        session = SwarmSession(configuration: sessionConfiguration, logger: logger)
         var trackerConfiguration = configuration.tracker
         trackerConfiguration.loopbackOnly = trackerConfiguration.loopbackOnly || session.configuration.loopbackOnly
         trackerClient = TrackerClient(configuration: trackerConfiguration)

@@ -21,6 +21,8 @@ public struct SwarmError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let dataMismatch = Code(rawValue: "data_mismatch")
         /// No peer supplied metadata (BEP 9) that matches the magnet's info-hash in time.
         public static let metadataUnavailable = Code(rawValue: "metadata_unavailable")
+        /// A peer did not finish its (encrypted) handshake in time.
+        public static let handshakeTimeout = Code(rawValue: "handshake_timeout")
     }
 
     public var code: Code

@@ -43,6 +43,11 @@ public final class SwarmSession: @unchecked Sendable {
         public var maxConnections = 500
         /// How long a block request may go unanswered before the peer counts as snubbing us.
         public var requestTimeout: TimeAmount = .seconds(20)
+        /// Message Stream Encryption (MSE/PE) for incoming and outgoing connections; see
+        /// ``EncryptionPolicy`` (default `.enabled`, as libtorrent).
+        public var encryption: EncryptionPolicy = .enabled
+        /// How long a new connection may take to complete its handshakes (MSE, then BitTorrent).
+        public var handshakeTimeout: TimeAmount = .seconds(15)
 
         public init(listen: PeerAddress? = PeerAddress(host: "0.0.0.0", port: 6881), loopbackOnly: Bool = false,
                     stateDirectory: String? = nil, maxPeersPerTorrent: Int = 50, connectTimeout: TimeAmount = .seconds(5),
@@ -64,6 +69,12 @@ public final class SwarmSession: @unchecked Sendable {
     let threadPool: NIOThreadPool
     let logger: Logger
     private var torrents: [[UInt8]: Torrent] = [:]
+    /// HASH('req2', info-hash) → wire info-hash, for finding the torrent of an encrypted
+    /// handshake (MSE) without hashing every info-hash per connection (on the event loop).
+    private var encryptionKeys: [[UInt8]: [UInt8]] = [:]
+    /// Peers to dial plain next (their last encrypted attempt closed before the BitTorrent
+    /// handshake), under ``EncryptionPolicy/enabled`` (on the event loop; bounded).
+    private var dialPlainFirst: Set<PeerAddress> = []
     /// Peer connections open or being set up (on the event loop).
     private var openConnections = 0
     private let extensions = NIOLockedValueBox(ExtensionTable())
@@ -104,7 +115,7 @@ public final class SwarmSession: @unchecked Sendable {
                     return channel.close()
                 }
                 return channel.eventLoop.makeCompletedFuture {
-                    try self.installHandlers(on: channel, torrent: nil, address: remote)
+                    try self.installHandlers(on: channel, torrent: nil, address: remote, encrypt: false)
                 }
             }
         do {
@@ -156,13 +167,14 @@ public final class SwarmSession: @unchecked Sendable {
         try await eventLoop.submit { () throws -> Void in
             guard self.torrents[wire] == nil else { throw SwarmError(.duplicateTorrent, "torrent already added") }
             self.torrents[wire] = torrent
+            self.encryptionKeys[Self.encryptionKey(wire)] = wire
         }.get()
         do {
             try torrent.storage.createEmptyFiles()
             try await torrent.start().get()
             torrent.eventLoop.execute { torrent.startThrottleTimerIfNeeded() }
         } catch {
-            _ = try? await eventLoop.submit { self.torrents[wire] = nil }.get()
+            _ = try? await eventLoop.submit { self.forget(wire) }.get()
             throw error
         }
         return torrent
@@ -183,8 +195,16 @@ public final class SwarmSession: @unchecked Sendable {
     /// Stops a torrent (saving resume data) and forgets it; its files stay on disk.
     public func remove(_ torrent: Torrent) async throws {
         try await torrent.stop().get()
-        try await eventLoop.submit { self.torrents[torrent.infoHash] = nil }.get()
+        try await eventLoop.submit { self.forget(torrent.infoHash) }.get()
     }
+
+    private func forget(_ wire: [UInt8]) {
+        torrents[wire] = nil
+        encryptionKeys[Self.encryptionKey(wire)] = nil
+    }
+
+    /// HASH('req2', SKEY), what an MSE initiator reveals of the info-hash (obfuscated).
+    static func encryptionKey(_ infoHash: [UInt8]) -> [UInt8] { SHA1.hash(Array("req2".utf8) + infoHash) }
 
     /// Dials a peer for a torrent, and again every few seconds while not connected to it;
     /// failures are logged, not thrown (peers come and go).
@@ -200,13 +220,18 @@ public final class SwarmSession: @unchecked Sendable {
     func dial(_ address: PeerAddress, torrent: Torrent) -> EventLoopFuture<Void> {
         eventLoop.preconditionInEventLoop()
         guard openConnections < configuration.maxConnections else { return eventLoop.makeSucceededVoidFuture() }
+        let encrypt = switch configuration.encryption {
+        case .forced: true
+        case .enabled: !dialPlainFirst.contains(address)
+        case .disabled: false
+        }
         return ClientBootstrap(group: eventLoop)
             .connectTimeout(configuration.connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64 * 1024, initial: 256 * 1024, maximum: 1 << 20))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try self.installHandlers(on: channel, torrent: torrent, address: address)
+                    try self.installHandlers(on: channel, torrent: torrent, address: address, encrypt: encrypt)
                 }
             }
             .connect(host: address.host, port: address.port)
@@ -232,14 +257,41 @@ public final class SwarmSession: @unchecked Sendable {
         return torrents[wireInfoHash]
     }
 
-    private func installHandlers(on channel: Channel, torrent: Torrent?, address: PeerAddress) throws {
+    /// - Parameter encrypt: outgoing only: open with an MSE handshake. Incoming connections
+    ///   get an MSE receiver unless the policy is `.disabled`.
+    private func installHandlers(on channel: Channel, torrent: Torrent?, address: PeerAddress, encrypt: Bool) throws {
         eventLoop.preconditionInEventLoop()
         openConnections += 1
         channel.closeFuture.whenComplete { _ in self.openConnections -= 1 }
         let handlers = channel.pipeline.syncOperations
+        let policy = configuration.encryption
+        if let torrent, encrypt {
+            try handlers.addHandler(PeerEncryptionHandler(role: .initiator(infoHash: torrent.infoHash), methods: policy.methods,
+                                                          timeout: configuration.handshakeTimeout))
+        } else if torrent == nil, policy != .disabled {
+            let role = PeerEncryptionHandler.Role.receiver(acceptPlain: policy == .enabled) { [weak self] key in
+                self?.encryptionKeys[key]
+            }
+            try handlers.addHandler(PeerEncryptionHandler(role: role, methods: policy.methods, timeout: configuration.handshakeTimeout))
+        }
         try handlers.addHandler(ByteToMessageHandler(PeerWireDecoder()))
         try handlers.addHandler(PeerWireEncoder())
-        try handlers.addHandler(PeerChannelHandler(session: self, torrent: torrent, address: address))
+        try handlers.addHandler(PeerChannelHandler(session: self, torrent: torrent, address: address, encrypted: encrypt))
+    }
+
+    /// An outgoing connection closed before the peer's BitTorrent handshake. Under `.enabled`
+    /// the next dial to it switches between encrypted and plain, as libtorrent does, so a
+    /// peer that drops one kind is reached with the other.
+    func dialFailedBeforeHandshake(_ address: PeerAddress, encrypted: Bool) {
+        eventLoop.preconditionInEventLoop()
+        guard configuration.encryption == .enabled else { return }
+        if encrypted {
+            // Bounded: forgetting everyone merely means trying encryption first again.
+            if dialPlainFirst.count >= 10_000 { dialPlainFirst.removeAll() }
+            dialPlainFirst.insert(address)
+        } else {
+            dialPlainFirst.remove(address)
+        }
     }
 
     private func checkGuard(_ address: PeerAddress) throws(SwarmError) {

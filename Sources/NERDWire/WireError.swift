@@ -56,6 +56,15 @@ public struct WireError: Error, Sendable, Hashable, CustomStringConvertible {
         // Peer wire protocol (BEP 3, 6, 10)
         /// Not a BitTorrent handshake, or one for the wrong torrent.
         public static let invalidHandshake = Code(rawValue: "invalid_handshake")
+        // Message Stream Encryption (MSE/PE)
+        /// An encrypted handshake that cannot be followed: a bad public key, no sync marker
+        /// within the 512 bytes of padding, a non-zero verification constant, a pad over 512 bytes.
+        public static let invalidEncryptionHandshake = Code(rawValue: "invalid_encryption_handshake")
+        /// An encrypted handshake for a torrent this node does not have (no matching SKEY).
+        public static let unknownInfoHash = Code(rawValue: "unknown_info_hash")
+        /// The two sides share no crypto method (plaintext or RC4), or the policy refuses the
+        /// kind of handshake the peer used (plain under `forced`, encrypted under `disabled`).
+        public static let encryptionNegotiationFailed = Code(rawValue: "encryption_negotiation_failed")
         /// A peer message of the wrong size for its ID, or a malformed payload.
         public static let invalidMessage = Code(rawValue: "invalid_message")
         /// A length prefix above the allowed maximum.

@@ -151,7 +151,8 @@ struct TransferReport {
             ("hash_failures", .int(Int64(status.hashFailures))),
             ("peers", .array(status.peers.map {
                 .object([("address", .string($0.address)), ("client", .string($0.client)),
-                         ("downloaded", .int($0.downloaded)), ("uploaded", .int($0.uploaded))])
+                         ("downloaded", .int($0.downloaded)), ("uploaded", .int($0.uploaded)),
+                         ("encryption", .string($0.encryption.rawValue))])
             })),
         ])
     }

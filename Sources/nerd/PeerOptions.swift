@@ -35,6 +35,11 @@ struct PeerOptions: ParsableArguments {
     @Option(name: .customLong("download-limit"), help: "Download limit in bytes per second (default: none).")
     var downloadLimit: Int?
 
+    @Option(help: ArgumentHelp("Message Stream Encryption (MSE/PE) for peer connections: enabled (accept both, dial encrypted first, "
+                               + "plain on retry), forced (encrypted handshake and RC4 stream only), disabled (plain only).",
+                               valueName: "enabled|forced|disabled"))
+    var encryption: EncryptionPolicy = .enabled
+
     func validate() throws {
         _ = try parsePeers(peers)
         guard PeerAddress(listen) != nil else { throw ValidationError("--listen must be HOST:PORT, got \(listen)") }
@@ -46,7 +51,7 @@ struct PeerOptions: ParsableArguments {
 
     func makeNode() throws -> Node {
         try NERDCLI.makeNode(listen: listen, stateDir: stateDir, trackers: noTrackers ? nil : trackers,
-                             dht: noDHT ? nil : DHTOptions(bootstrap: dhtBootstrap, listen: dhtListen))
+                             dht: noDHT ? nil : DHTOptions(bootstrap: dhtBootstrap, listen: dhtListen), encryption: encryption)
     }
 
     /// Applies the limits to a torrent and dials the given peers.
@@ -55,3 +60,5 @@ struct PeerOptions: ParsableArguments {
         for peer in try parsePeers(peers) { node.session.connect(to: peer, torrent: torrent) }
     }
 }
+
+extension EncryptionPolicy: ExpressibleByArgument {}

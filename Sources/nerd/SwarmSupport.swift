@@ -44,7 +44,9 @@ enum NERDCLI {
     /// - Parameters:
     ///   - trackers: extra trackers to announce to; `nil` announces to none at all.
     ///   - dht: DHT settings; `nil` runs no DHT node.
-    static func makeNode(listen: String?, stateDir: String?, trackers: [String]?, dht: DHTOptions?) throws -> Node {
+    ///   - encryption: MSE/PE policy for peer connections.
+    static func makeNode(listen: String?, stateDir: String?, trackers: [String]?, dht: DHTOptions?,
+                         encryption: EncryptionPolicy = .enabled) throws -> Node {
         var listenAddress: PeerAddress?
         if let listen {
             guard var parsed = PeerAddress(listen) else { throw ValidationError("--listen must be HOST:PORT, got \(listen)") }
@@ -59,7 +61,8 @@ enum NERDCLI {
             try options.configuration(defaultHost: listenAddress?.host ?? "0.0.0.0", stateFile: state + "/dht.state")
         }
         return Node(configuration: .init(listen: listenAddress, stateDirectory: state,
-                                         useTrackers: trackers != nil, extraTrackers: trackers ?? [], dht: dhtConfiguration))
+                                         useTrackers: trackers != nil, extraTrackers: trackers ?? [], dht: dhtConfiguration,
+                                         encryption: encryption))
     }
 }
 

@@ -63,13 +63,33 @@ import Testing
         let get = try BackgroundProcess("/usr/bin/python3", [Self.ltPeer, "get", "--magnet", magnet, "--out", dir.path + "/out",
                                                              "--port", String(ltPort), "--timeout", "45"])
         defer { get.kill9() }
-        // libtorrent waits for peers; NERD dials it (see SwarmInteropTests for why).
+        // libtorrent waits for peers; NERD dials it (libtorrentGetsMagnetByDiallingNerdSeed is the other way).
         let seed = try BackgroundProcess(NerdCommand.path, ["seed", torrent, "--data", dir.path + "/seed", "--listen",
                                                             "127.0.0.1:0", "--peer", "127.0.0.1:\(ltPort)",
                                                             "--state-dir", dir.path + "/state", "--json"])
         defer { seed.stop() }
         #expect(get.wait(timeout: 50) == 0, "\(get.text)\n\(seed.text)")
         #expect(json(get.text)["has_metadata"] as? Bool == true)
+        #expect(sameAlbum(dir))
+    }
+
+    /// libtorrent downloads from a nerd seed given only a magnet link and the seed's address:
+    /// it dials the seed (with its default encrypted handshake), fetches the metadata over
+    /// BEP 9 `ut_metadata`, then the content.
+    @Test func libtorrentGetsMagnetByDiallingNerdSeed() throws {
+        guard ready() else { return }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let (torrent, magnet, _) = try makeTorrent(dir)
+        let seed = try BackgroundProcess(NerdCommand.path, ["seed", torrent, "--data", dir.path + "/seed", "--listen",
+                                                            "127.0.0.1:0", "--no-dht", "--state-dir", dir.path + "/state", "--json"])
+        defer { seed.stop() }
+        #expect(seed.waitFor("\"ready\": true"), "\(seed.text)")
+        let listen = try #require(json(seed.text)["listen"] as? String)
+        let get = try Subprocess.run("/usr/bin/python3", [Self.ltPeer, "get", "--magnet", magnet, "--peer", listen,
+                                                         "--out", dir.path + "/out", "--timeout", "45"], timeout: 60)
+        #expect(json(get.stdout)["ok"] as? Bool == true, "\(get.stdout) \(get.stderr)\n\(seed.text)")
+        #expect(json(get.stdout)["has_metadata"] as? Bool == true)
         #expect(sameAlbum(dir))
     }
 

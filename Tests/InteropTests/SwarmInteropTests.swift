@@ -76,7 +76,7 @@ import Testing
         let torrent = try makeTorrent(dir, g)
         let nerdPort = BackgroundProcess.freePort()
         let ltPort = BackgroundProcess.freePort()
-        // libtorrent dials uTP and encrypted TCP first; NERD dials it in plain TCP as well.
+        // libtorrent dials NERD (uTP is refused, then encrypted TCP) and NERD dials it too.
         let seed = try BackgroundProcess(NerdCommand.path, ["seed", torrent, "--data", dir.path + "/seed", "--listen",
                                                             "127.0.0.1:\(nerdPort)", "--peer", "127.0.0.1:\(ltPort)",
                                                             "--state-dir", dir.path + "/state", "--json"])

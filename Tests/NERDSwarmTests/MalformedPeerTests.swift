@@ -33,14 +33,17 @@ import Testing
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let metainfo = try SwarmTransferTests.makeContent(dir, version: .v1)
-        let seeder = try await SwarmTransferTests.startedSeeder(dir, metainfo)
+        // Bytes that are not a plain handshake may be the start of an encrypted one (MSE
+        // looks random), so a short one is dropped only when the handshake timeout passes.
+        let seeder = try await SwarmTransferTests.startedSeeder(dir, metainfo, handshakeTimeout: .seconds(2))
         let address = try #require(seeder.listenAddress)
         let handshake = Handshake(infoHash: metainfo.infoHashes.wireBytes, peerID: Array("-XX0001-badbadbadbad".utf8)).bytes
         let attacks: [[UInt8]] = [
             handshake + [0xFF, 0xFF, 0xFF, 0xFF],  // a 4 GiB message
             handshake + [0, 0, 0, 2, 0, 1],  // choke with a payload
             handshake + [0, 0, 0, 13, 6, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0, 0, 0, 0x40, 0],  // request for a piece that does not exist
-            Array("GET / HTTP/1.1\r\n\r\n".utf8),  // not BitTorrent at all
+            Array("GET / HTTP/1.1\r\n\r\n".utf8),  // not BitTorrent at all (closed by the timeout)
+            Array("GET / HTTP/1.1\r\n\r\n".utf8) + [UInt8](repeating: 0x41, count: 700),  // nor MSE: no sync in 532 bytes
             Handshake(infoHash: [UInt8](repeating: 7, count: 20), peerID: Array("-XX0001-otherotherot".utf8)).bytes,  // unknown torrent
         ]
         for attack in attacks {

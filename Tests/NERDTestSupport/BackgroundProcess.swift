@@ -7,11 +7,12 @@ public final class BackgroundProcess: @unchecked Sendable {
     private let process = Process()
     private let output: URL
 
-    public init(_ executable: String, _ arguments: [String]) throws {
+    /// - Parameter environment: variables added to ``TestEnvironment/forChildren`` (e.g. `NERD_LOG`).
+    public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
         output = FileManager.default.temporaryDirectory.appendingPathComponent("nerd-bg-\(UUID().uuidString)")
         FileManager.default.createFile(atPath: output.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: executable)
-        process.environment = TestEnvironment.forChildren
+        process.environment = TestEnvironment.forChildren.merging(environment) { $1 }
         process.arguments = arguments
         let handle = try FileHandle(forWritingTo: output)
         process.standardOutput = handle

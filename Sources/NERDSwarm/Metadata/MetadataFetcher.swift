@@ -24,19 +24,24 @@ public final class MetadataFetcher: Sendable {
     let peerID: [UInt8]
     let loopbackOnly: Bool
     let connectTimeout: TimeAmount
+    let encryption: EncryptionPolicy
     let logger: Logger
     private let group: MultiThreadedEventLoopGroup
 
     /// - Parameters:
     ///   - infoHash: the 20-byte v1 info-hash.
     ///   - loopbackOnly: refuse peers off loopback (also set by `NERD_LOOPBACK_ONLY=1`).
+    ///   - encryption: `.forced` opens every connection with an MSE handshake (RC4 stream);
+    ///     otherwise connections are plain, which every peer that accepts MSE also accepts
+    ///     unless it forces encryption.
     public init(infoHash: [UInt8], peerID: [UInt8], loopbackOnly: Bool = false, connectTimeout: TimeAmount = .seconds(5),
-                logger: Logger = Logger(label: "nerd.metadata")) {
+                encryption: EncryptionPolicy = .enabled, logger: Logger = Logger(label: "nerd.metadata")) {
         precondition(infoHash.count == 20 && peerID.count == 20)
         self.infoHash = infoHash
         self.peerID = peerID
         self.loopbackOnly = loopbackOnly || LoopbackGuardSetting.fromEnvironment
         self.connectTimeout = connectTimeout
+        self.encryption = encryption
         self.logger = logger
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     }
@@ -83,6 +88,9 @@ public final class MetadataFetcher: Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
+                    if self.encryption == .forced {
+                        try sync.addHandler(PeerEncryptionHandler(role: .initiator(infoHash: self.infoHash), methods: .rc4))
+                    }
                     try sync.addHandler(ByteToMessageHandler(PeerWireDecoder()))
                     try sync.addHandler(PeerWireEncoder())
                     try sync.addHandler(MetadataPeerHandler(assembly: assembly, address: address, infoHash: self.infoHash,

@@ -12,6 +12,8 @@ final class Peer: @unchecked Sendable {
     var peerID: [UInt8]
     var reserved: Handshake.Reserved
     var client: String?
+    /// Whether the connection opened with MSE, and what the payload travels in.
+    var encryption = ConnectionEncryption.none
     /// The peer's extension name → the ID it wants to receive that extension under (BEP 10).
     var extensionIDs: [String: UInt8] = [:]
     var bitfield: Bitfield

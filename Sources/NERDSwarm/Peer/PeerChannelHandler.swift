@@ -13,14 +13,29 @@ final class PeerChannelHandler: ChannelInboundHandler {
     private var peer: Peer?
     private let address: PeerAddress
     private let isOutgoing: Bool
+    /// Outgoing: whether this attempt opened with an MSE handshake.
+    private let dialledEncrypted: Bool
+    private var encryption = ConnectionEncryption.none
     private var handshakeTimeout: Scheduled<Void>?
 
-    /// - Parameter torrent: set for outgoing connections, found by info-hash for incoming ones.
-    init(session: SwarmSession, torrent: Torrent?, address: PeerAddress) {
+    /// - Parameters:
+    ///   - torrent: set for outgoing connections, found by info-hash for incoming ones.
+    ///   - encrypted: outgoing only: the connection opens with an MSE handshake.
+    init(session: SwarmSession, torrent: Torrent?, address: PeerAddress, encrypted: Bool = false) {
         self.session = session
         self.torrent = torrent
         self.address = address
         self.isOutgoing = torrent != nil
+        self.dialledEncrypted = encrypted
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let established = event as? PeerEncryptionEstablished {
+            encryption = established.method == .rc4 ? .rc4 : .plaintext
+            session.logger.debug("encrypted handshake done", metadata: ["peer": "\(address)", "stream": "\(established.method)",
+                                                                        "outgoing": "\(isOutgoing)"])
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -28,7 +43,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
             context.writeAndFlush(wrapOutboundOut(.handshake(Handshake(infoHash: torrent.infoHash, peerID: torrent.peerID))), promise: nil)
         }
         let channel = context.channel
-        handshakeTimeout = context.eventLoop.scheduleTask(in: .seconds(15)) { channel.close(promise: nil) }
+        handshakeTimeout = context.eventLoop.scheduleTask(in: session.configuration.handshakeTimeout) { channel.close(promise: nil) }
         context.fireChannelActive()
     }
 
@@ -50,6 +65,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
             }
             let peer = Peer(channel: context.channel, address: address, isOutgoing: isOutgoing, handshake: handshake,
                             pieceCount: torrent.metainfo.pieceCount)
+            peer.encryption = encryption
             self.peer = peer
             torrent.attach(peer)
         case .message(let message):
@@ -69,6 +85,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         handshakeTimeout?.cancel()
         if let torrent, let peer { torrent.detach(peer) }
+        if isOutgoing, peer == nil { session.dialFailedBeforeHandshake(address, encrypted: dialledEncrypted) }
         context.fireChannelInactive()
     }
 

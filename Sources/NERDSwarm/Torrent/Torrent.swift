@@ -195,6 +195,7 @@ public final class Torrent: @unchecked Sendable {
             entry.downloadRate = peer.download.rate
             entry.uploadRate = peer.upload.rate
             entry.client = peer.clientName
+            entry.encryption = peer.encryption
             report[key] = entry
         }
         return report.values.sorted { $0.address < $1.address }
@@ -259,6 +260,7 @@ public final class Torrent: @unchecked Sendable {
                          downloadRate: 0, uploadRate: 0)
             record.downloaded += peer.download.total
             record.uploaded += peer.upload.total
+            record.encryption = peer.encryption
             pastPeers[peer.address.description] = record
         }
         if peer.peerInterested && !peer.amChoking { rechoke() }

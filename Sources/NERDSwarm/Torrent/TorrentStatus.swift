@@ -21,6 +21,8 @@ public struct TorrentStatus: Sendable {
         public var uploaded: Int64
         public var downloadRate: Double
         public var uploadRate: Double
+        /// How the (last) connection to this peer was encrypted (MSE/PE).
+        public var encryption: ConnectionEncryption = .none
     }
 
     /// The 20-byte wire info-hash in hex.

@@ -72,8 +72,20 @@ final class DHTLookup {
         guard seen.insert(info.address).inserted else { return }
         let candidate = Candidate(info: info, distance: info.id.distance(to: target), state: .fresh, depth: depth)
         let index = candidates.firstIndex { candidate.distance < $0.distance } ?? candidates.endIndex
+        guard index < Self.maxCandidates else { return }
         candidates.insert(candidate, at: index)
+        // Only the nearest nodes can matter; a reply full of far nodes must not grow the list.
+        if candidates.count > Self.maxCandidates,
+           let farthest = candidates.lastIndex(where: { $0.state == .fresh || $0.state == .failed }) {
+            candidates.remove(at: farthest)
+        }
     }
+
+    /// Candidates kept, nearest first: far more than the k × α the lookup can use.
+    static let maxCandidates = 256
+
+    /// How many candidates the lookup holds now.
+    var candidateCount: Int { candidates.count }
 
     private func step() {
         guard !finished else { return }

@@ -75,6 +75,16 @@ struct WalletOptions: ParsableArguments {
     }
 }
 
+/// On the local ledger: send again what a crash left pending, then take the ledger's view.
+func resendPending(_ wallet: Wallet, _ ledger: LocalLedger) async throws {
+    do {
+        try await wallet.refresh(via: ledger)
+        try wallet.sync(with: ledger)
+    } catch {
+        throw walletFailure(error)
+    }
+}
+
 /// Runs a wallet call, printing a failure as `wallet-<kind>: <reason>` (Docs/errors.md).
 func walletCall<T>(_ body: () throws(WalletError) -> T) throws -> T {
     do { return try body() } catch { throw walletFailure(error) }
@@ -132,7 +142,7 @@ struct WalletBalance: AsyncParsableCommand {
         let wallet = try options.openWallet()
         if options.network == .local {
             let ledger = try options.openLedger()
-            try walletCall { () throws(WalletError) in try wallet.sync(with: ledger) }
+            try await resendPending(wallet, ledger)
         } else if let broadcaster = try? options.broadcaster() {
             do { try await wallet.refresh(via: broadcaster) } catch { printToStandardError("warning: could not refresh from ARC: \(error)") }
         }
@@ -190,6 +200,12 @@ struct WalletSend: AsyncParsableCommand {
     @Option(name: .customLong("fee-rate"), help: "Satoshis per 1,000 bytes (default: ARC's policy on testnet/mainnet, else 100).")
     var feeRate: UInt64?
 
+    func validate() throws {
+        if let feeRate, feeRate > FeeRate.maximumSatoshisPerKilobyte {
+            throw ValidationError("--fee-rate above \(FeeRate.maximumSatoshisPerKilobyte) sat/kB (10 sat/byte) is refused")
+        }
+    }
+
     func run() async throws {
         let wallet = try options.openWallet()
         let address = try walletCall { () throws(WalletError) in
@@ -197,7 +213,7 @@ struct WalletSend: AsyncParsableCommand {
         }
         let broadcaster = try options.broadcaster()
         if options.network == .local, let ledger = broadcaster as? LocalLedger {
-            try walletCall { () throws(WalletError) in try wallet.sync(with: ledger) }
+            try await resendPending(wallet, ledger)
         }
         let rate = await chooseFeeRate(broadcaster)
         let transaction: Transaction
@@ -214,7 +230,7 @@ struct WalletSend: AsyncParsableCommand {
 extension WalletSend {
     /// `--fee-rate`, else ARC's policy on ARC networks, else the standard 100 sat/kB.
     func chooseFeeRate(_ broadcaster: any Broadcaster) async -> FeeRate {
-        if let feeRate { return FeeRate(satoshisPerKilobyte: feeRate) }
+        if let feeRate { return FeeRate(satoshisPerKilobyte: min(feeRate, FeeRate.maximumSatoshisPerKilobyte)) }
         guard let arc = broadcaster as? ARCClient else { return .standard }
         do {
             return try await arc.feeRate()

@@ -154,3 +154,28 @@ import Testing
         await node.shutdown()
     }
 }
+
+/// A lookup whose every reply names 150 new nodes (what a hostile or very full node can
+/// send) keeps a bounded candidate list and stops at its query limit.
+@Suite struct DHTLookupBoundsTests {
+    @Test func floodOfNodesStaysBounded() async throws {
+        let loop = DHTNetworkTests.group.next()
+        let target = NodeID.random()
+        let lookup = try await loop.submit { () -> DHTLookup in
+            DHTLookup(target: target, getPeers: false, start: [DHTNodeInfo(id: NodeID.random(), ip: [127, 0, 0, 1], port: 999)],
+                      bootstrap: [], loop: loop) { _ in
+                var reply = KRPCArguments(id: NodeID.random())
+                for _ in 0..<150 {
+                    reply.nodes.append(DHTNodeInfo(id: NodeID.random(), ip: [127, UInt8.random(in: 1...255), UInt8.random(in: 0...255), 2],
+                                                   port: UInt16.random(in: 1024...65535)))
+                }
+                return loop.makeSucceededFuture(reply)
+            }
+        }.get()
+        let result = try await loop.flatSubmit { lookup.run() }.get()
+        let held = try await loop.submit { lookup.candidateCount }.get()
+        #expect(held <= DHTLookup.maxCandidates)
+        #expect(result.nodesQueried <= DHTLookup.maxQueries)
+        #expect(result.closest.count == 8)
+    }
+}

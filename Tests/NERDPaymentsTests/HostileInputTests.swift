@@ -61,6 +61,40 @@ import Testing
         print("mutated transactions: \(accepted) still valid, \(rejected) refused")
     }
 
+    @Test func encodingsTheNodeRefuses() throws {
+        // A CompactSize in a longer form than needed (fd 01 00 for 1 input).
+        let tx = try Transaction(hex: "0100000001" + String(repeating: "11", count: 32) + "00000000" + "00" + "ffffffff" + "01" + "0000000000000000" + "00" + "00000000")
+        var bytes = tx.serialized
+        bytes.replaceSubrange(4..<5, with: [0xfd, 0x01, 0x00])
+        #expect(throws: PaymentsError.self) { try Transaction(bytes: bytes) }
+        // Chunks whose opcode and data disagree cannot be made.
+        #expect(ScriptChunk(opcode: 5, data: [1, 2]) == nil)
+        #expect(ScriptChunk(opcode: Opcode.OP_PUSHDATA1, data: [UInt8](repeating: 0, count: 300)) == nil)
+        #expect(ScriptChunk(opcode: Opcode.OP_DUP, data: [1]) == nil)
+        #expect(ScriptChunk(opcode: Opcode.OP_DUP)?.encoded == [Opcode.OP_DUP])
+        // A depth-0 extended key with a parent fingerprint (BIP 32 test vector 5).
+        #expect(throws: PaymentsError.self) {
+            try ExtendedKey("xpub661no6RGEX3uJkY4bNnPcw4URcQTrSibUZ4NqJEw5eBkv7ovTwgiT91XX27VbEXGENhYRCf7hyEbWrR3FewATdCEebj6znwMfQkhRYHRLpJ")
+        }
+        // Fees saturate instead of trapping, and the builder refuses impossible amounts.
+        #expect(FeeRate(satoshisPerKilobyte: .max).fee(forSize: 1000) == .max)
+        #expect(FeeRate(satoshisPerKilobyte: 100).fee(forSize: 226) == 23)
+        let key = try PrivateKey(secret: SHA256.hash([3]))
+        var builder = TransactionBuilder()
+        builder.inputs = [SpendableOutput(outpoint: Outpoint(txid: TxID(bytes: SHA256.hash([4])), vout: 0), satoshis: .max,
+                                          lockingScript: Address(publicKey: key.publicKey()).lockingScript, signer: .p2pkh(key))]
+        builder.outputs = [TransactionOutput(satoshis: .max, lockingScript: Script([Opcode.OP_1]))]
+        #expect(throws: PaymentsError.self) { try builder.build() }
+        // SIGHASH_SINGLE without a matching output would sign the constant 1: refused.
+        let twoInputs = Transaction(inputs: [TransactionInput(outpoint: Outpoint(txid: TxID(bytes: SHA256.hash([5])), vout: 0)),
+                                             TransactionInput(outpoint: Outpoint(txid: TxID(bytes: SHA256.hash([6])), vout: 0))],
+                                    outputs: [TransactionOutput(satoshis: 1, lockingScript: Script([Opcode.OP_1]))])
+        #expect(throws: PaymentsError.self) {
+            try twoInputs.signature(inputIndex: 1, key: key, scriptCode: Script([Opcode.OP_1]), satoshis: 5, type: .single)
+        }
+        #expect(throws: PaymentsError.self) { try twoInputs.signature(inputIndex: 9, key: key, scriptCode: Script(), satoshis: 5) }
+    }
+
     @Test func resourceLimitsHold() throws {
         let checker = TransactionSignatureChecker(transaction: Transaction(inputs: [TransactionInput(outpoint: Outpoint(txid: TxID(bytes: SHA256.hash([1])), vout: 0))]), inputIndex: 0, satoshis: 0)
         // 2^31-byte NUM2BIN and a huge OP_MUL after Genesis are refused, not attempted.
@@ -69,6 +103,23 @@ import Testing
         num2bin.append(0x80)
         #expect(throws: ScriptError.pushSize) {
             try ScriptInterpreter(flags: [.utxoAfterGenesis], checker: checker).verify(unlockingScript: Script(), lockingScript: num2bin)
+        }
+        // A shift by ~2^55 bits after Chronicle is refused, not attempted (and does not trap).
+        var shift = Script([Opcode.OP_1])
+        shift.append(push: [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f])
+        shift.append(0xb6)
+        #expect(throws: ScriptError.stackSize) {
+            try ScriptInterpreter(flags: [.utxoAfterGenesis, .utxoAfterChronicle], checker: checker).verify(unlockingScript: Script(), lockingScript: shift)
+        }
+        // "Unlimited" stack memory does not overflow the bit budget.
+        var unlimited = ScriptLimits.afterGenesis
+        unlimited.maxStackMemory = .max
+        var mul = Script()
+        mul.append(push: [0xff, 0x7f])
+        mul.append(Opcode.OP_DUP)
+        mul.append(0x95)
+        #expect(throws: Never.self) {
+            try ScriptInterpreter(flags: [.utxoAfterGenesis], checker: checker, limits: unlimited).verify(unlockingScript: Script(), lockingScript: mul)
         }
         // 1,001 stack elements before Genesis.
         let deep = Script([UInt8](repeating: Opcode.OP_1, count: 1001))

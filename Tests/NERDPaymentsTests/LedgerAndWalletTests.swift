@@ -126,8 +126,11 @@ import Testing
         await #expect(throws: WalletError.self) {
             _ = try await wallet.send(to: payee, amount: 1_000, via: StubBroadcaster(outcome: .unavailable("timeout")))
         }
-        // Reserved: the coin is not offered again until the outcome is known.
+        // Reserved: the coin is not offered again until the outcome is known, and taking the
+        // ledger's view (which has not seen the transaction) does not write its change off.
+        try wallet.sync(with: ledger)
         #expect(try wallet.balance().confirmed == 0)
+        #expect(try wallet.balance().unconfirmed > 48_000)
         var caught: Error?
         do { _ = try await wallet.send(to: payee, amount: 1_000, via: ledger) } catch { caught = error }
         guard case .insufficientFunds(let available, _)? = caught as? WalletError else {

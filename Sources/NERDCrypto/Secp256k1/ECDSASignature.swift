@@ -31,6 +31,9 @@ public struct ECDSASignature: Sendable, Hashable {
     /// 1 ≤ r, s < n; a signature outside that range never verifies.
     public var isInRange: Bool { Scalar.isValid(r) && Scalar.isValid(s) }
 
+    /// r or s is n or more (libsecp256k1's lax parser turns such a signature into zero).
+    public var overflowsOrder: Bool { Scalar.compare(r, Scalar.order) >= 0 || Scalar.compare(s, Scalar.order) >= 0 }
+
     /// Strict DER: SEQUENCE { INTEGER r, INTEGER s }, minimal positive integers, 8–72 bytes.
     public var derEncoded: [UInt8] {
         let rInt = Self.derInteger(r)

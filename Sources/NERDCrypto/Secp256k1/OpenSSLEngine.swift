@@ -94,6 +94,8 @@ final class OpenSSLEngine: Secp256k1Engine, @unchecked Sendable {
     private func sign(digest: [UInt8], key: OpaquePointer, nonce: [UInt8], _ ctx: OpaquePointer) throws(Secp256k1Error) -> ECDSASignature? {
         let k = bignum(nonce)
         defer { BN_clear_free(k) }
+        // The nonce is secret: OpenSSL then inverts it without branching on its bits.
+        BN_set_flags(k, BN_FLG_CONSTTIME)
         guard let rPoint = EC_POINT_new(group), let x = BN_new(), let r = BN_new() else { throw .backendFailure("alloc") }
         defer { EC_POINT_free(rPoint); BN_free(x); BN_free(r) }
         guard EC_POINT_mul(group, rPoint, k, nil, nil, ctx) == 1,

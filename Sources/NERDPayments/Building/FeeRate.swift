@@ -8,9 +8,14 @@ public struct FeeRate: Sendable, Hashable, Codable {
     /// otherwise).
     public static let standard = FeeRate(satoshisPerKilobyte: 100)
 
-    /// The fee for `size` bytes, rounded up to a whole satoshi.
+    /// Highest rate `nerd` accepts: 10 satoshis per byte (ARC's own ceiling); a typo above
+    /// it would hand the miner the wallet.
+    public static let maximumSatoshisPerKilobyte: UInt64 = 10_000
+
+    /// The fee for `size` bytes, rounded up to a whole satoshi (saturating at UInt64.max).
     public func fee(forSize size: Int) -> UInt64 {
-        (UInt64(size) * satoshisPerKilobyte + 999) / 1000
+        let (product, overflow) = UInt64(max(size, 0)).multipliedReportingOverflow(by: satoshisPerKilobyte)
+        return overflow ? .max : product / 1000 + (product % 1000 == 0 ? 0 : 1)
     }
 }
 

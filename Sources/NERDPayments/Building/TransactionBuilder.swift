@@ -71,10 +71,15 @@ public struct TransactionBuilder: Sendable {
         for output in outputs where !Dust.isAllowed(output) {
             throw .invalidSigningRequest("an output of \(output.satoshis) satoshis is below the dust limit")
         }
+        // Amounts above 21 million BSV are refused first, so the sums below cannot overflow.
+        guard inputs.allSatisfy({ $0.satoshis <= Transaction.maxMoney }), outputs.allSatisfy({ $0.satoshis <= Transaction.maxMoney }),
+              inputs.count <= 100_000, outputs.count <= 100_000 else {
+            throw .invalidSigningRequest("an amount above 21 million BSV")
+        }
         let inputTotal = inputs.reduce(UInt64(0)) { $0 + $1.satoshis }
-        guard let outputTotal = Transaction(outputs: outputs).totalOutput else { throw .invalidSigningRequest("outputs overflow") }
+        let outputTotal = outputs.reduce(UInt64(0)) { $0 + $1.satoshis }
         let feeWithoutChange = feeRate.fee(forSize: estimatedSize(withChange: false))
-        guard inputTotal >= outputTotal + feeWithoutChange else {
+        guard feeWithoutChange <= Transaction.maxMoney, inputTotal >= outputTotal + feeWithoutChange else {
             throw .invalidSigningRequest("inputs of \(inputTotal) satoshis do not cover \(outputTotal) plus a fee of \(feeWithoutChange)")
         }
         var tx = Transaction(version: 1, inputs: inputs.map {
@@ -82,7 +87,7 @@ public struct TransactionBuilder: Sendable {
         }, outputs: outputs, lockTime: lockTime)
         var changeIndex: Int?
         if let changeScript {
-            let fee = feeRate.fee(forSize: estimatedSize(withChange: true))
+            let fee = min(feeRate.fee(forSize: estimatedSize(withChange: true)), Transaction.maxMoney)
             if inputTotal >= outputTotal + fee + Dust.minimumOutput {
                 tx.outputs.append(TransactionOutput(satoshis: inputTotal - outputTotal - fee, lockingScript: changeScript))
                 changeIndex = tx.outputs.count - 1

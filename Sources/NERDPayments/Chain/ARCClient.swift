@@ -53,8 +53,10 @@ public struct ARCClient: Broadcaster {
         self.loopbackOnly = loopbackOnly
     }
 
-    /// Statuses after which a transaction will not be mined.
-    static let rejectedStatuses: Set<String> = ["REJECTED", "DOUBLE_SPEND_ATTEMPTED", "MINED_IN_STALE_BLOCK"]
+    /// Statuses after which a transaction will not be mined. ARC's DOUBLE_SPEND_ATTEMPTED and
+    /// MINED_IN_STALE_BLOCK are not final (the transaction may still be mined), so they stay
+    /// unconfirmed.
+    static let rejectedStatuses: Set<String> = ["REJECTED"]
     /// Largest response read (ARC's are a few hundred bytes).
     static let maxResponseBytes = 1 << 20
 
@@ -103,6 +105,17 @@ public struct ARCClient: Broadcaster {
         return .unconfirmed(detail: txStatus)
     }
 
+    /// A session that never follows redirects: a redirect could carry the API key to another
+    /// host, or leave loopback under the loopback-only guard.
+    private static let session = URLSession(configuration: .ephemeral, delegate: RedirectRefuser(), delegateQueue: nil)
+
+    private final class RedirectRefuser: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+        func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                        newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+            completionHandler(nil)
+        }
+    }
+
     private func request(_ method: String, path: String, body: Data?) async throws -> (Int, [String: Any]) {
         let url = configuration.url.appendingPathComponent(path)
         if loopbackOnly, let host = url.host, !["127.0.0.1", "localhost", "::1"].contains(host) {
@@ -117,7 +130,7 @@ public struct ARCClient: Broadcaster {
         let data: Data
         let response: URLResponse
         do {
-            (data, response) = try await URLSession.shared.data(for: request)
+            (data, response) = try await Self.session.data(for: request)
         } catch {
             throw BroadcastError.unavailable("\(url.host ?? "ARC"): \(error.localizedDescription)")
         }

@@ -105,13 +105,18 @@ public final class LocalLedger: Broadcaster, @unchecked Sendable {
                 }
                 let satoshis = UInt64(row["satoshis"] as Int64)
                 let script: Data = row["script"]
+                // As the node: the inputs together may not exceed 21 million BSV either
+                // (checkStructure already bounds the outputs).
                 inputTotal += satoshis
+                guard satoshis <= Transaction.maxMoney, inputTotal <= Transaction.maxMoney else {
+                    throw LedgerError.malformed(.malformedTransaction("inputs above 21 million BSV"))
+                }
                 spent.append((satoshis, Script(Array(script))))
             }
             let outputTotal = transaction.totalOutput ?? UInt64.max
             let required = minimumFeeRate.fee(forSize: transaction.size)
             guard inputTotal >= outputTotal, inputTotal - outputTotal >= required else {
-                throw LedgerError.insufficientFee(paid: Int64(inputTotal) - Int64(clamping: outputTotal), required: required)
+                throw LedgerError.insufficientFee(paid: Int64(inputTotal) - Int64(min(outputTotal, Transaction.maxMoney)), required: required)
             }
             let hashes = SignatureHash(transaction)
             for (i, input) in transaction.inputs.enumerated() {
@@ -208,12 +213,17 @@ public final class LocalLedger: Broadcaster, @unchecked Sendable {
     }
 
     public func broadcast(_ transaction: Transaction) async throws -> BroadcastResult {
+        let txid: TxID
         do {
-            let txid = try submit(transaction)
-            return BroadcastResult(txid: txid, status: try await status(of: txid) ?? .unconfirmed(detail: "ACCEPTED"))
+            txid = try submit(transaction)
+        } catch LedgerError.storage(let reason) {
+            throw BroadcastError.unavailable("ledger storage: \(reason)")
         } catch {
             throw BroadcastError.rejected("\(error)")
         }
+        // Accepted and stored: a failure to read the status back does not undo that.
+        let status = (try? await status(of: txid)) ?? nil
+        return BroadcastResult(txid: txid, status: status ?? .unconfirmed(detail: "ACCEPTED"))
     }
 
     public func status(of txid: TxID) async throws -> TransactionStatus? {

@@ -43,5 +43,4 @@ public enum ScriptError: String, Error, Sendable, CaseIterable {
     case illegalForkID = "ILLEGAL_FORKID"
     case mustUseForkID = "MUST_USE_FORKID"
     case nonCompressedPubkey = "NONCOMPRESSED_PUBKEY"
-    case stackMemory = "STACK_MEMORY"
 }

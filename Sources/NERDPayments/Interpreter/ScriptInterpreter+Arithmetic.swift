@@ -28,7 +28,7 @@ extension ScriptInterpreter {
             case 0x94: result = a - b
             case 0x95:
                 // Bound the product's size before computing it.
-                guard a.magnitude.bitWidth + b.magnitude.bitWidth <= limits.maxStackMemory * 8 else { throw .stackSize }
+                guard a.magnitude.bitWidth + b.magnitude.bitWidth <= limits.maxStackBits else { throw .stackSize }
                 result = a * b
             case 0x96:
                 guard b != 0 else { throw .divByZero }

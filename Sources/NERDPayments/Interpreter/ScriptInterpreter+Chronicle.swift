@@ -35,7 +35,7 @@ extension ScriptInterpreter {
             let n = try number(stack.peek(0))
             guard n >= 0, let bits = Int(exactly: n) else { throw .invalidNumberRange }
             if op == 0xb6 {
-                guard a.magnitude.bitWidth + bits <= limits.maxStackMemory * 8 else { throw .stackSize }
+                guard bits <= limits.maxStackBits - a.magnitude.bitWidth else { throw .stackSize }
             }
             try stack.pop()
             let magnitude = op == 0xb6 ? a.magnitude << bits : a.magnitude >> bits

@@ -103,6 +103,9 @@ extension ScriptInterpreter {
     /// Pre-FORKID signatures cannot sign themselves, so the node deletes them from the
     /// script code first (FindAndDelete).
     private func cleanUp(_ scriptCode: inout [UInt8], removing signature: [UInt8]) {
+        // An empty signature never verifies, so the script code it would be checked against
+        // does not matter.
+        guard !signature.isEmpty else { return }
         let type = SighashType(rawValue: UInt32(signature.last ?? 0))
         guard !flags.contains(.sighashForkID) || !type.hasForkID else { return }
         scriptCode = Self.findAndDelete(scriptCode, ScriptChunk.push(signature).encoded)
@@ -138,8 +141,10 @@ extension ScriptInterpreter {
         if !flags.isDisjoint(with: [.derSignatures, .lowS, .strictEncoding]) && !ECDSASignature.isStrictDER(der) {
             throw .sigDER
         }
-        if flags.contains(.lowS) {
-            guard let parsed = ECDSASignature.parseLaxDER(der), parsed.isLowS else { throw .sigHighS }
+        if flags.contains(.lowS), let parsed = ECDSASignature.parseLaxDER(der), !parsed.overflowsOrder, !parsed.isLowS {
+            // An r or s at or above n parses (as the node's lax parser does) to a zero
+            // signature, which is low; it fails in CHECKSIG instead.
+            throw .sigHighS
         }
         if flags.contains(.strictEncoding) {
             let type = SighashType(rawValue: UInt32(signature.last!))

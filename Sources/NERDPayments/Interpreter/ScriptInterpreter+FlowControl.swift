@@ -35,16 +35,11 @@ extension ScriptInterpreter {
                 if op == Opcode.OP_NOTIF { value.toggle() }
                 try stack.pop()
             }
-            state.conditions.append(value)
-            state.sawElse.append(false)
+            state.pushCondition(value)
         case Opcode.OP_ELSE:
-            guard let last = state.sawElse.last, !(last && afterGenesis) else { throw .unbalancedConditional }
-            state.conditions[state.conditions.count - 1].toggle()
-            state.sawElse[state.sawElse.count - 1] = true
+            guard state.flipCondition(oneElse: afterGenesis) else { throw .unbalancedConditional }
         case Opcode.OP_ENDIF:
-            guard !state.conditions.isEmpty else { throw .unbalancedConditional }
-            state.conditions.removeLast()
-            state.sawElse.removeLast()
+            guard state.popCondition() else { throw .unbalancedConditional }
         case 0x65 where afterChronicle, 0x66 where afterChronicle:  // OP_VERIF, OP_VERNOTIF: IF on "top == tx version"
             var value = false
             if executing {
@@ -52,8 +47,7 @@ extension ScriptInterpreter {
                 value = top == Self.versionBytes(checker.transactionVersion)
                 if op == 0x66 { value.toggle() }
             }
-            state.conditions.append(value)
-            state.sawElse.append(false)
+            state.pushCondition(value)
         case 0x65, 0x66:  // OP_VERIF, OP_VERNOTIF
             guard afterGenesis && !executing else { throw .badOpcode }
         case Opcode.OP_VERIFY:

@@ -9,7 +9,7 @@ import NERDCrypto
 /// OP_VERIF/OP_VERNOTIF, OP_2MUL/OP_2DIV, OP_SUBSTR, OP_LEFT, OP_RIGHT, OP_LSHIFTNUM,
 /// OP_RSHIFTNUM, and the 0x20 sighash bit selecting the original digest. Limits on script
 /// size, element size, number length, operations, stack elements and stack memory apply
-/// throughout.
+/// throughout (memory is checked after each operation, which can at most double it).
 public struct ScriptInterpreter {
     public var flags: ScriptFlags
     public var checker: any SignatureChecker
@@ -75,7 +75,7 @@ public struct ScriptInterpreter {
             }
             let op = chunk.opcode
             if !afterGenesis, let data = chunk.data, data.count > limits.maxElementSize { throw .pushSize }
-            let executing = !state.conditions.contains(false) && (!state.returnedInBranch || op == Opcode.OP_RETURN)
+            let executing = state.falseConditions == 0 && (!state.returnedInBranch || op == Opcode.OP_RETURN)
             if op > Opcode.OP_16 {
                 opCount += 1
                 guard opCount <= limits.maxOperations else { throw .opCount }
@@ -111,8 +111,33 @@ public struct ScriptInterpreter {
     struct EvaluationState {
         let script: [UInt8]
         var position = 0
-        var conditions: [Bool] = []
-        var sawElse: [Bool] = []
+        private(set) var conditions: [Bool] = []
+        /// How many entries of `conditions` are false, so "every branch taken" is O(1).
+        private(set) var falseConditions = 0
+        private(set) var sawElse: [Bool] = []
+
+        mutating func pushCondition(_ value: Bool) {
+            conditions.append(value)
+            sawElse.append(false)
+            if !value { falseConditions += 1 }
+        }
+
+        /// OP_ELSE. - Returns: false when there is no open IF, or (`oneElse`) it had an ELSE.
+        mutating func flipCondition(oneElse: Bool) -> Bool {
+            guard let last = conditions.last, !(sawElse.last! && oneElse) else { return false }
+            falseConditions += last ? 1 : -1
+            conditions[conditions.count - 1] = !last
+            sawElse[sawElse.count - 1] = true
+            return true
+        }
+
+        /// OP_ENDIF. - Returns: false when there is no open IF.
+        mutating func popCondition() -> Bool {
+            guard let last = conditions.popLast() else { return false }
+            sawElse.removeLast()
+            if !last { falseConditions -= 1 }
+            return true
+        }
         var codeStart = 0
         /// A post-Genesis OP_RETURN inside a branch: nothing more executes, but the
         /// conditional structure is still checked.

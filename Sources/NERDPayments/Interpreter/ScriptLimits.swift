@@ -16,6 +16,12 @@ public struct ScriptLimits: Sendable, Hashable {
     /// Bytes held by both stacks together.
     public var maxStackMemory: Int
 
+    /// `maxStackMemory` in bits, saturating (so `Int.max` can mean "unlimited").
+    var maxStackBits: Int {
+        let (bits, overflow) = maxStackMemory.multipliedReportingOverflow(by: 8)
+        return overflow ? Int.max : bits
+    }
+
     public init(maxScriptSize: Int, maxElementSize: Int, maxNumberLength: Int, maxOperations: Int,
                 maxMultisigKeys: Int, maxStackElements: Int, maxStackMemory: Int) {
         self.maxScriptSize = maxScriptSize
@@ -33,9 +39,11 @@ public struct ScriptLimits: Sendable, Hashable {
         maxScriptSize: 10_000, maxElementSize: 520, maxNumberLength: 4, maxOperations: 500,
         maxMultisigKeys: 20, maxStackElements: 1000, maxStackMemory: 100 << 20)
 
-    /// Post-Genesis: the node's policy of 750,000-byte numbers; scripts, elements and stack
-    /// memory bounded at 32 MiB so one script cannot exhaust a NERD node's memory.
+    /// Post-Genesis, as NERD applies it: numbers up to 750,000 bytes (the consensus maximum;
+    /// the node's policy is lower), scripts up to 32 MiB (inscriptions can be large), 500,000
+    /// operations and 32 MiB of stack (each element costing 32 bytes on top of its data, as
+    /// the node counts), so one script cannot exhaust a NERD node's CPU or memory.
     public static let afterGenesis = ScriptLimits(
-        maxScriptSize: 32 << 20, maxElementSize: 32 << 20, maxNumberLength: 750_000, maxOperations: 10_000_000,
+        maxScriptSize: 32 << 20, maxElementSize: 32 << 20, maxNumberLength: 750_000, maxOperations: 500_000,
         maxMultisigKeys: Int(Int32.max), maxStackElements: Int.max, maxStackMemory: 32 << 20)
 }

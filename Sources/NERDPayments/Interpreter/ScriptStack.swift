@@ -2,20 +2,25 @@
 /// without summing the stack after every opcode.
 struct ScriptStack {
     private(set) var items: [[UInt8]] = []
+    /// Data bytes plus `elementOverhead` per element.
     private(set) var byteCount = 0
+
+    /// What each element costs beyond its data (the node's ELEMENT_OVERHEAD), so millions of
+    /// empty elements count too.
+    static let elementOverhead = 32
 
     var count: Int { items.count }
     var isEmpty: Bool { items.isEmpty }
 
     mutating func push(_ item: [UInt8]) {
-        byteCount += item.count
+        byteCount += item.count + Self.elementOverhead
         items.append(item)
     }
 
     @discardableResult
     mutating func pop() throws(ScriptError) -> [UInt8] {
         guard let item = items.popLast() else { throw .invalidStackOperation }
-        byteCount -= item.count
+        byteCount -= item.count + Self.elementOverhead
         return item
     }
 
@@ -29,13 +34,13 @@ struct ScriptStack {
     mutating func remove(depth: Int) throws(ScriptError) -> [UInt8] {
         guard depth >= 0, depth < items.count else { throw .invalidStackOperation }
         let item = items.remove(at: items.count - 1 - depth)
-        byteCount -= item.count
+        byteCount -= item.count + Self.elementOverhead
         return item
     }
 
     /// Inserts `item` so that it ends up `depth` below the top.
     mutating func insert(_ item: [UInt8], depth: Int) {
-        byteCount += item.count
+        byteCount += item.count + Self.elementOverhead
         items.insert(item, at: items.count - depth)
     }
 

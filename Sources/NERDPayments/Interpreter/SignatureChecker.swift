@@ -54,12 +54,13 @@ public struct TransactionSignatureChecker: SignatureChecker {
     public func checkLockTime(_ lockTime: Int64) -> Bool {
         let threshold: Int64 = 500_000_000
         let txLockTime = Int64(transaction.lockTime)
-        guard (txLockTime < threshold) == (lockTime < threshold) else { return false }
+        guard transaction.inputs.indices.contains(inputIndex), (txLockTime < threshold) == (lockTime < threshold) else { return false }
         guard lockTime <= txLockTime else { return false }
         return transaction.inputs[inputIndex].sequence != TransactionInput.finalSequence
     }
 
     public func checkSequence(_ sequence: Int64) -> Bool {
+        guard transaction.inputs.indices.contains(inputIndex) else { return false }
         let txSequence = Int64(transaction.inputs[inputIndex].sequence)
         guard transaction.version >= 2 else { return false }
         let disable: Int64 = 1 << 31

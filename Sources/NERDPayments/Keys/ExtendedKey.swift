@@ -132,6 +132,9 @@ public struct ExtendedKey: Sendable, Equatable {
         parentFingerprint = Array(bytes[5..<9])
         childNumber = bytes[9..<13].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
         chainCode = Array(bytes[13..<45])
+        if depth == 0 && (parentFingerprint != [0, 0, 0, 0] || childNumber != 0) {
+            throw .invalidKeyEncoding("a depth-0 key has no parent fingerprint or child number")
+        }
         let keyData = Array(bytes[45..<78])
         do {
             if isPrivate {

@@ -73,12 +73,12 @@ struct ScriptReader {
         case Opcode.OP_PUSHDATA1: length = try readLength(1)
         case Opcode.OP_PUSHDATA2: length = try readLength(2)
         case Opcode.OP_PUSHDATA4: length = try readLength(4)
-        case Opcode.OP_0: return ScriptChunk(opcode: op, data: [])
-        default: return ScriptChunk(opcode: op)
+        case Opcode.OP_0: return ScriptChunk(unchecked: op, data: [])
+        default: return ScriptChunk(unchecked: op, data: nil)
         }
         guard length <= bytes.count - position else { throw .malformedScript("push of \(length) bytes runs past the end") }
         defer { position += length }
-        return ScriptChunk(opcode: op, data: Array(bytes[position..<(position + length)]))
+        return ScriptChunk(unchecked: op, data: Array(bytes[position..<(position + length)]))
     }
 
     private mutating func readLength(_ width: Int) throws(PaymentsError) -> Int {

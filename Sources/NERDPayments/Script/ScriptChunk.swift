@@ -5,7 +5,23 @@ public struct ScriptChunk: Sendable, Hashable {
     /// The pushed bytes for push opcodes 0x00–0x4e, nil for every other opcode.
     public let data: [UInt8]?
 
-    public init(opcode: UInt8, data: [UInt8]? = nil) {
+    /// A chunk whose opcode and data agree: data only for push opcodes, of the length a
+    /// direct push names, or within what PUSHDATA1/2/4 can express. - Returns: nil otherwise.
+    public init?(opcode: UInt8, data: [UInt8]? = nil) {
+        switch (opcode, data) {
+        case (Opcode.OP_0, let data): guard data == nil || data == [] else { return nil }
+        case (0x01...0x4b, let data?): guard data.count == Int(opcode) else { return nil }
+        case (Opcode.OP_PUSHDATA1, let data?): guard data.count <= 0xff else { return nil }
+        case (Opcode.OP_PUSHDATA2, let data?): guard data.count <= 0xffff else { return nil }
+        case (Opcode.OP_PUSHDATA4, let data?): guard UInt64(data.count) <= UInt64(UInt32.max) else { return nil }
+        case (0x01...0x4e, nil): return nil
+        case (_, nil): break
+        default: return nil
+        }
+        self.init(unchecked: opcode, data: opcode == Opcode.OP_0 ? [] : data)
+    }
+
+    init(unchecked opcode: UInt8, data: [UInt8]?) {
         self.opcode = opcode
         self.data = data
     }
@@ -15,11 +31,11 @@ public struct ScriptChunk: Sendable, Hashable {
     /// as data, not as OP_N, so the bytes on the stack are exactly `data`.
     public static func push(_ data: [UInt8]) -> ScriptChunk {
         switch data.count {
-        case 0: ScriptChunk(opcode: Opcode.OP_0, data: [])
-        case 1...75: ScriptChunk(opcode: UInt8(data.count), data: data)
-        case 76...0xff: ScriptChunk(opcode: Opcode.OP_PUSHDATA1, data: data)
-        case 0x100...0xffff: ScriptChunk(opcode: Opcode.OP_PUSHDATA2, data: data)
-        default: ScriptChunk(opcode: Opcode.OP_PUSHDATA4, data: data)
+        case 0: ScriptChunk(unchecked: Opcode.OP_0, data: [])
+        case 1...75: ScriptChunk(unchecked: UInt8(data.count), data: data)
+        case 76...0xff: ScriptChunk(unchecked: Opcode.OP_PUSHDATA1, data: data)
+        case 0x100...0xffff: ScriptChunk(unchecked: Opcode.OP_PUSHDATA2, data: data)
+        default: ScriptChunk(unchecked: Opcode.OP_PUSHDATA4, data: data)
         }
     }
 

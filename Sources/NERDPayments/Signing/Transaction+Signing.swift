@@ -13,6 +13,12 @@ extension Transaction {
         inputIndex: Int, key: PrivateKey, scriptCode: Script, satoshis: UInt64,
         type: SighashType = .allForkID, backend: Secp256k1Backend = .default
     ) throws(PaymentsError) -> [UInt8] {
+        guard inputs.indices.contains(inputIndex) else { throw .invalidSigningRequest("input \(inputIndex) does not exist") }
+        // The original digest of SIGHASH_SINGLE without a matching output is the constant 1; a
+        // signature over it would spend any output of this key.
+        if !type.usesForkIDDigest && type.isSingle && inputIndex >= outputs.count {
+            throw .invalidSigningRequest("SIGHASH_SINGLE needs an output at index \(inputIndex)")
+        }
         let digest = try SignatureHash(self).digest(inputIndex: inputIndex, scriptCode: scriptCode.bytes, satoshis: satoshis, type: type)
         do {
             return try key.sign(digest: digest, backend: backend).derEncoded + [type.byte]

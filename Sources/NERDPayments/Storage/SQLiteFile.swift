@@ -8,7 +8,8 @@ import GRDB
 enum SQLiteFile {
     /// - Parameter privateFile: create the file readable by its owner only (it holds keys).
     static func open(path: String, migrator: DatabaseMigrator, privateFile: Bool = false) throws -> DatabaseQueue {
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         if privateFile && !FileManager.default.fileExists(atPath: path) {
             _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
         }

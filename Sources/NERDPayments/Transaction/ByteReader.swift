@@ -26,12 +26,18 @@ struct ByteReader {
     /// Bitcoin's CompactSize (VarInt): 1, 3, 5 or 9 bytes.
     mutating func readVarInt() throws(PaymentsError) -> UInt64 {
         let first = try read(1)[0]
+        let value: UInt64
+        let minimum: UInt64
         switch first {
-        case 0xfd: return UInt64(try read(2).reversed().reduce(0) { $0 << 8 | UInt16($1) })
-        case 0xfe: return UInt64(try readUInt32())
-        case 0xff: return try readUInt64()
+        case 0xfd: (value, minimum) = (UInt64(try read(2).reversed().reduce(0) { $0 << 8 | UInt16($1) }), 0xfd)
+        case 0xfe: (value, minimum) = (UInt64(try readUInt32()), 0x1_0000)
+        case 0xff: (value, minimum) = (try readUInt64(), 0x1_0000_0000)
         default: return UInt64(first)
         }
+        // The node refuses a longer form than the value needs: the bytes would not re-serialise
+        // to themselves, so txid and size would not match what was received.
+        guard value >= minimum else { throw .malformedTransaction("non-canonical CompactSize at byte \(position)") }
+        return value
     }
 
     /// A count that cannot exceed what the remaining bytes can hold at `minimumSize` each,

@@ -29,20 +29,19 @@ extension Wallet {
         } catch {
             throw .storage("\(error)")
         }
-        var heights: [String: UInt32?] = [:]
-        try write { db in
-            let open = try Row.fetchAll(db, sql: "SELECT txid FROM wallet_tx WHERE status != 'mined'")
-            for row in open {
-                let txid: String = row["txid"]
-                heights[txid] = nil
-            }
+        let open: Set<String> = try write { db in
+            // Transactions not yet mined: their confirmations are looked up below, and the
+            // outputs of those still pending (not on the ledger yet) are not "spent elsewhere".
+            let open = Set(try String.fetchAll(db, sql: "SELECT txid FROM wallet_tx WHERE status != 'mined'"))
+            let pending = Set(try String.fetchAll(db, sql: "SELECT txid FROM wallet_tx WHERE status = 'pending'"))
             var onLedger = Set<String>()
             for output in unspent {
                 onLedger.insert(output.outpoint.description)
                 let keyID = try Int64.fetchOne(db, sql: "SELECT id FROM wallet_key WHERE script = ?", arguments: [Data(output.lockingScript.bytes)])
                 try db.execute(sql: """
                     INSERT INTO wallet_utxo (txid, vout, satoshis, script, key_id, height) VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(txid, vout) DO UPDATE SET height = excluded.height
+                    ON CONFLICT(txid, vout) DO UPDATE SET height = excluded.height,
+                        spent_by = CASE WHEN spent_by = 'elsewhere' THEN NULL ELSE spent_by END
                     """, arguments: [output.outpoint.txid.hex, Int64(output.outpoint.vout), Int64(output.satoshis),
                                      Data(output.lockingScript.bytes), keyID, output.height.map { Int64($0) }])
             }
@@ -50,12 +49,13 @@ extension Wallet {
             for row in try Row.fetchAll(db, sql: "SELECT txid, vout FROM wallet_utxo WHERE spent_by IS NULL") {
                 let txid: String = row["txid"]
                 let vout: Int64 = row["vout"]
-                if !onLedger.contains("\(txid):\(vout)") {
+                if !pending.contains(txid) && !onLedger.contains("\(txid):\(vout)") {
                     try db.execute(sql: "UPDATE wallet_utxo SET spent_by = 'elsewhere' WHERE txid = ? AND vout = ?", arguments: [txid, vout])
                 }
             }
+            return open
         }
-        for txid in heights.keys {
+        for txid in open {
             guard let id = try? TxID(hex: txid) else { continue }
             let found: (transaction: Transaction, height: UInt32?)?
             do { found = try ledger.transaction(id) } catch { throw .ledger(error) }

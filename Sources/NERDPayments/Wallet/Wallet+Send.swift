@@ -77,13 +77,20 @@ extension Wallet {
         }
     }
 
-    /// Undoes `record` for a transaction the network refused.
+    /// Undoes `record` for a transaction the network refused, and for every wallet
+    /// transaction that spent its outputs (they cannot be valid either).
     func rollBack(_ txid: TxID) throws(WalletError) {
-        try write { db in
-            try db.execute(sql: "UPDATE wallet_utxo SET spent_by = NULL WHERE spent_by = ?", arguments: [txid.hex])
-            try db.execute(sql: "DELETE FROM wallet_utxo WHERE txid = ?", arguments: [txid.hex])
-            try db.execute(sql: "DELETE FROM wallet_tx WHERE txid = ?", arguments: [txid.hex])
-        }
+        try write { db in try Self.rollBack(txid.hex, db: db, depth: 0) }
+    }
+
+    private static func rollBack(_ txid: String, db: Database, depth: Int) throws {
+        guard depth < 1000 else { return }
+        let children = try String.fetchAll(db, sql: "SELECT DISTINCT spent_by FROM wallet_utxo WHERE txid = ? AND spent_by IS NOT NULL AND spent_by != 'elsewhere'",
+                                           arguments: [txid])
+        for child in children where child != txid { try rollBack(child, db: db, depth: depth + 1) }
+        try db.execute(sql: "UPDATE wallet_utxo SET spent_by = NULL WHERE spent_by = ?", arguments: [txid])
+        try db.execute(sql: "DELETE FROM wallet_utxo WHERE txid = ?", arguments: [txid])
+        try db.execute(sql: "DELETE FROM wallet_tx WHERE txid = ?", arguments: [txid])
     }
 
     /// Broadcasts a recorded transaction and stores the outcome.
@@ -132,7 +139,11 @@ extension Wallet {
             if let known {
                 try? apply(known, to: txid)
             } else if status == "pending" {
-                try await broadcast(transaction, via: broadcaster)
+                do {
+                    try await broadcast(transaction, via: broadcaster)
+                } catch .broadcast(.rejected) {
+                    continue  // rolled back by `broadcast`; the others still get their turn
+                }
             }
         }
     }

@@ -148,12 +148,15 @@ public final class Wallet: @unchecked Sendable {
             }
             try db.execute(sql: """
                 INSERT INTO wallet_utxo (txid, vout, satoshis, script, key_id, height) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT(txid, vout) DO UPDATE SET height = excluded.height
+                ON CONFLICT(txid, vout) DO UPDATE SET height = excluded.height,
+                    spent_by = CASE WHEN spent_by = 'elsewhere' THEN NULL ELSE spent_by END
                 """, arguments: [outpoint.txid.hex, Int64(outpoint.vout), Int64(satoshis), Data(lockingScript.bytes), keyID, Int64(height)])
         }
     }
 
-    /// Spendable satoshis: confirmed (in a block or imported) and unconfirmed.
+    /// Satoshis the wallet holds: confirmed (in a block, or imported) and unconfirmed (not yet
+    /// in a block, including change of a transaction still pending broadcast, which `send`
+    /// does not spend until the broadcast succeeds).
     public func balance() throws(WalletError) -> (confirmed: UInt64, unconfirmed: UInt64) {
         try write { db in
             let confirmed = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(satoshis), 0) FROM wallet_utxo WHERE spent_by IS NULL AND height IS NOT NULL") ?? 0

@@ -127,7 +127,11 @@ let package = Package(
         ),
         .testTarget(
             name: "NERDSwarmTests",
-            dependencies: ["NERDSwarm", "NERDTestSupport", .product(name: "NIOEmbedded", package: "swift-nio")]
+            dependencies: [
+                "NERDSwarm", "NERDTestSupport",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "NERDTrackerTests",

@@ -90,6 +90,7 @@ public final class Node: Sendable {
         try await session.start()
         if let dht {
             try await dht.start()
+            if let port = dht.listenAddress?.port { session.setDHTPort(port) }
             session.onDHTPort { address in
                 if let node = DHTAddress("\(address)") { dht.ping(node) }
             }

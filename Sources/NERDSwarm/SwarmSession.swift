@@ -79,6 +79,9 @@ public final class SwarmSession: @unchecked Sendable {
     private var openConnections = 0
     private let extensions = NIOLockedValueBox(ExtensionTable())
     private let dhtPortHandler = NIOLockedValueBox<(@Sendable (PeerAddress) -> Void)?>(nil)
+    /// The UDP port of the node's DHT, shared with every torrent: set, handshakes carry the
+    /// BEP 5 DHT bit and peers that carry it too get a `port` message.
+    private let dhtPortBox = NIOLockedValueBox<UInt16?>(nil)
     private let uploadThrottle: Throttle
     private let downloadThrottle: Throttle
     private let sockets = NIOLockedValueBox<(listen: Channel?, utp: Channel?, address: PeerAddress?)>((nil, nil, nil))
@@ -156,6 +159,7 @@ public final class SwarmSession: @unchecked Sendable {
         torrent.maxPeers = configuration.maxPeersPerTorrent
         torrent.extensions = extensions.withLockedValue { $0 }
         torrent.dhtPortHandler = dhtPortHandler.withLockedValue { $0 }
+        torrent.dhtPort = dhtPortBox
         torrent.requestTimeout = configuration.requestTimeout
         torrent.sessionUploadLimit = uploadThrottle
         torrent.sessionDownloadLimit = downloadThrottle
@@ -190,6 +194,12 @@ public final class SwarmSession: @unchecked Sendable {
     /// event loop; keep it quick.
     public func onDHTPort(_ handler: @escaping @Sendable (PeerAddress) -> Void) {
         dhtPortHandler.withLockedValue { $0 = handler }
+    }
+
+    /// Announces a DHT node at this UDP port to peers (BEP 5): the DHT bit in every handshake
+    /// from now on, and a `port` message to each peer that sets the bit too. nil stops it.
+    public func setDHTPort(_ port: UInt16?) {
+        dhtPortBox.withLockedValue { $0 = port }
     }
 
     /// Stops a torrent (saving resume data) and forgets it; its files stay on disk.

@@ -1,15 +1,21 @@
+/// What the chain says about transactions: ARC's status endpoint in production, the local
+/// ledger for demos and tests.
+public protocol ChainSource: Sendable {
+    /// The status of a transaction the service knows, else nil.
+    ///
+    /// - Throws: `BroadcastError.unavailable` when the service cannot be asked.
+    func status(of txid: TxID) async throws -> TransactionStatus?
+}
+
 /// Where transactions go to be mined: ARC in production, the local ledger for demos and
 /// tests.
-public protocol Broadcaster: Sendable {
+public protocol Broadcaster: ChainSource {
     /// Submits a signed transaction.
     ///
     /// - Returns: what the service reports for it.
     /// - Throws: `BroadcastError.rejected` when it refuses the transaction, other errors when
     ///   the outcome is unknown (the transaction may still be mined).
     func broadcast(_ transaction: Transaction) async throws -> BroadcastResult
-
-    /// The status of a transaction the service knows, else nil.
-    func status(of txid: TxID) async throws -> TransactionStatus?
 }
 
 /// A broadcast outcome.

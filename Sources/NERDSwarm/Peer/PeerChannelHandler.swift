@@ -40,7 +40,8 @@ final class PeerChannelHandler: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         if let torrent, isOutgoing {
-            context.writeAndFlush(wrapOutboundOut(.handshake(Handshake(infoHash: torrent.infoHash, peerID: torrent.peerID))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.handshake(Handshake(reserved: torrent.reservedBits, infoHash: torrent.infoHash,
+                                                                        peerID: torrent.peerID))), promise: nil)
         }
         let channel = context.channel
         handshakeTimeout = context.eventLoop.scheduleTask(in: session.configuration.handshakeTimeout) { channel.close(promise: nil) }
@@ -61,7 +62,8 @@ final class PeerChannelHandler: ChannelInboundHandler {
                 return
             }
             if !isOutgoing {
-                context.write(wrapOutboundOut(.handshake(Handshake(infoHash: torrent.infoHash, peerID: torrent.peerID))), promise: nil)
+                context.write(wrapOutboundOut(.handshake(Handshake(reserved: torrent.reservedBits, infoHash: torrent.infoHash,
+                                                                   peerID: torrent.peerID))), promise: nil)
             }
             let peer = Peer(channel: context.channel, address: address, isOutgoing: isOutgoing, handshake: handshake,
                             pieceCount: torrent.metainfo.pieceCount)

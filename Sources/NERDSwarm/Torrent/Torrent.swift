@@ -59,6 +59,13 @@ public final class Torrent: @unchecked Sendable {
     var extensions = ExtensionTable()
     /// Where BEP 5 `port` messages go (the node's DHT), set when the torrent is added.
     var dhtPortHandler: (@Sendable (PeerAddress) -> Void)?
+    /// The session's DHT port, read at each handshake.
+    var dhtPort: NIOLockedValueBox<UInt16?>?
+
+    /// The reserved bits of our handshakes: extensions and fast always, DHT while a DHT runs.
+    var reservedBits: Handshake.Reserved {
+        dhtPort?.withLockedValue({ $0 }) != nil ? Handshake.Reserved.nerdDefault.union(.dht) : .nerdDefault
+    }
     private var lastResumeSave: EventLoopFuture<Void>?
     /// Payload counts of peers that have disconnected, by address, for the run's report.
     private var pastPeers: [String: TorrentStatus.PeerStatus] = [:]
@@ -224,6 +231,9 @@ public final class Torrent: @unchecked Sendable {
                                                requestQueueLength: Self.maxServing,
                                                metadataSize: ids["ut_metadata"] != nil ? metainfo.infoBytes.count : nil)
             peer.send(.extended(id: 0, payload: ByteBuffer(bytes: handshake.payload)), flush: false)
+        }
+        if peer.reserved.contains(.dht), let port = dhtPort?.withLockedValue({ $0 }) {
+            peer.send(.port(port), flush: false)
         }
         let have = picker.have
         if peer.supportsFast && have.isComplete {

@@ -92,6 +92,30 @@ import Testing
         }
     }
 
+    /// A keep-alive client that pipelines announces and never reads: the server stops reading
+    /// from it once its answers back up (so its buffers stay bounded) and serves others.
+    @Test func nonReadingClientIsThrottled() async throws {
+        try await withTracker { server, client in
+            let address = server.httpAddress!
+            let colon = address.lastIndex(of: ":")!
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .channelOption(.autoRead, value: false)
+                .connect(host: String(address[..<colon]), port: Int(address[address.index(after: colon)...])!).get()
+            // /metrics answers are several KiB each: 20,000 pipelined requests (about 20 MB)
+            // would make the server hold around 100 MB of answers if it kept reading.
+            let padding = String(repeating: "x", count: 1000)
+            var batch = ByteBuffer()
+            for _ in 0..<100 { batch.writeString("GET /metrics?\(padding) HTTP/1.1\r\nHost: x\r\n\r\n") }
+            for _ in 0..<200 { channel.write(batch, promise: nil) }
+            channel.flush()
+            try await Task.sleep(for: .seconds(4))
+            let backedUp = try await channel.eventLoop.submit { !channel.isWritable }.get()
+            #expect(backedUp, "the server kept reading from a client that does not read")
+            #expect(try await client.announce("http://\(address)/announce", request(port: 4001)).interval == 120)
+            try await channel.close()
+        }
+    }
+
     @Test func hostileUDPIsDroppedOrRefusedAndTheServerKeepsServing() async throws {
         try await withTracker { server, client in
             let address = try SocketAddress(ipAddress: "127.0.0.1", port: Int(server.udpAddress!.split(separator: ":").last!)!)

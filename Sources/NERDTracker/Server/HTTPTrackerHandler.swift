@@ -28,6 +28,13 @@ final class HTTPTrackerHandler: ChannelInboundHandler {
         }
     }
 
+    /// A client that sends requests without reading the answers would make NIO buffer them
+    /// without bound: stop reading from it until its answers drain.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        context.channel.setOption(ChannelOptions.autoRead, value: context.channel.isWritable).whenFailure { _ in }
+        context.fireChannelWritabilityChanged()
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is IdleStateHandler.IdleStateEvent {
             context.close(promise: nil)

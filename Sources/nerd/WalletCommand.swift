@@ -45,19 +45,26 @@ struct WalletOptions: ParsableArguments {
     }
 
     var walletPath: String { directory + "/\(network.rawValue)/wallet.sqlite" }
+    var arcConfigPath: String { arcConfig ?? directory + "/arc.json" }
     var ledgerPath: String { ledger ?? directory + "/ledger.sqlite" }
 
     func openWallet() throws -> Wallet { try walletCall { () throws(WalletError) in try Wallet(path: walletPath) } }
 
-    func openLedger() throws -> LocalLedger {
+    /// Opens the local ledger; only `faucet` may create it, so a mistyped `--ledger` is an
+    /// error instead of an empty ledger that makes every coin look gone.
+    func openLedger(create: Bool = false) throws -> LocalLedger {
+        guard !ledgerPath.isEmpty, create || FileManager.default.fileExists(atPath: ledgerPath) else {
+            printToStandardError("wallet-ledger: no ledger at \(ledgerPath.isEmpty ? "\"\"" : ledgerPath); `nerd wallet faucet` creates one, or pass the --ledger the wallet uses")
+            throw ExitCode(1)
+        }
         do { return try LocalLedger(path: ledgerPath) } catch { throw walletFailure(.ledger(error)) }
     }
 
     /// The broadcaster for this network: the ledger, or ARC as configured.
     func broadcaster() throws -> any Broadcaster {
         if network == .local { return try openLedger() }
-        guard let configuration = ARCConfiguration.load(file: arcConfig ?? directory + "/arc.json") else {
-            printToStandardError("wallet-config: no ARC URL for \(network.rawValue); set NERD_ARC_URL or write arc_url to \(arcConfig ?? directory + "/arc.json")")
+        guard let configuration = ARCConfiguration.load(file: arcConfigPath) else {
+            printToStandardError("wallet-config: no ARC URL for \(network.rawValue); set NERD_ARC_URL or write arc_url to \(arcConfigPath)")
             throw ExitCode(1)
         }
         return ARCClient(configuration: configuration)
@@ -143,8 +150,10 @@ struct WalletBalance: AsyncParsableCommand {
         if options.network == .local {
             let ledger = try options.openLedger()
             try await resendPending(wallet, ledger)
-        } else if let broadcaster = try? options.broadcaster() {
-            do { try await wallet.refresh(via: broadcaster) } catch { printToStandardError("warning: could not refresh from ARC: \(error)") }
+        } else if ARCConfiguration.load(file: options.arcConfigPath) == nil {
+            printToStandardError("warning: no ARC configured (NERD_ARC_URL or \(options.arcConfigPath)); showing the wallet's own records")
+        } else {
+            do { try await wallet.refresh(via: try options.broadcaster()) } catch { printToStandardError("warning: could not refresh from ARC: \(error)") }
         }
         let balance = try walletCall { () throws(WalletError) in try wallet.balance() }
         options.output([("confirmed", .int(Int64(balance.confirmed))), ("unconfirmed", .int(Int64(balance.unconfirmed))),
@@ -186,6 +195,16 @@ struct WalletImportUTXO: AsyncParsableCommand {
             } catch {
                 throw .payments(error)
             }
+            if options.network == .local {
+                // The local ledger is the truth there: an output it does not hold would vanish
+                // at the next balance.
+                let exists = FileManager.default.fileExists(atPath: options.ledgerPath)
+                let ledger = exists ? try? LocalLedger(path: options.ledgerPath) : nil
+                let held = (try? ledger?.unspentOutputs(lockingScript: locking)) ?? nil
+                guard let held, held.contains(where: { $0.outpoint == point && $0.satoshis == satoshis }) else {
+                    throw .notOurs("\(point) (\(satoshis) sat) is not an unspent output of that script on the local ledger \(options.ledgerPath)")
+                }
+            }
             try wallet.importUTXO(outpoint: point, satoshis: satoshis, lockingScript: locking)
         }
         options.output([("outpoint", .string(outpoint)), ("satoshis", .int(Int64(satoshis)))], text: "imported \(outpoint) (\(satoshis) sat)")
@@ -201,8 +220,8 @@ struct WalletSend: AsyncParsableCommand {
     var feeRate: UInt64?
 
     func validate() throws {
-        if let feeRate, feeRate > FeeRate.maximumSatoshisPerKilobyte {
-            throw ValidationError("--fee-rate above \(FeeRate.maximumSatoshisPerKilobyte) sat/kB (10 sat/byte) is refused")
+        if let feeRate, feeRate < 1 || feeRate > FeeRate.maximumSatoshisPerKilobyte {
+            throw ValidationError("--fee-rate must be 1 to \(FeeRate.maximumSatoshisPerKilobyte) sat/kB (at most 10 sat/byte)")
         }
     }
 
@@ -265,7 +284,7 @@ struct WalletFaucet: AsyncParsableCommand {
     func run() async throws {
         try options.requireLocal("faucet")
         let wallet = try options.openWallet()
-        let ledger = try options.openLedger()
+        let ledger = try options.openLedger(create: true)
         let coinbase = try walletCall { () throws(WalletError) in try wallet.faucet(amount: amount, ledger: ledger) }
         options.output([("txid", .string(coinbase.txid.hex)), ("hex", .string(coinbase.hex)), ("satoshis", .int(Int64(amount)))],
                        text: "minted \(amount) sat\ntxid \(coinbase.txid.hex)")

@@ -48,6 +48,12 @@ import Testing
         #expect(testnetFaucet.status == 1 && testnetFaucet.stderr.contains("wallet-usage"))
         let noWallet = try wallet(dir, "carol", ["balance"])
         #expect(noWallet.status == 1 && noWallet.stderr.contains("wallet-missing"))
+        let wrongLedger = try NerdCommand.run(["wallet", "balance", "--data-dir", dir.path + "/alice", "--ledger", dir.path + "/typo.sqlite"])
+        #expect(wrongLedger.status == 1 && wrongLedger.stderr.contains("wallet-ledger"))
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/typo.sqlite"))
+        #expect(try wallet(dir, "alice", ["send", "--to", bobAddress, "--amount", "1000", "--fee-rate", "0"]).status == 64)
+        let fake = try wallet(dir, "alice", ["import-utxo", String(repeating: "ab", count: 32) + ":0", "5000", "76a914" + String(repeating: "00", count: 20) + "88ac"])
+        #expect(fake.status == 1 && fake.stderr.contains("wallet-not-ours"))
         let after = try wallet(dir, "alice", ["balance"]).json
         #expect((after["confirmed"] as? Int ?? 0) + (after["unconfirmed"] as? Int ?? 0) == aliceLeft)
 

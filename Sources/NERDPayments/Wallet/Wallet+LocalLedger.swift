@@ -6,7 +6,7 @@ import GRDB
 extension Wallet {
     /// Mints `amount` satoshis on the ledger to the first receive address and records them.
     public func faucet(amount: UInt64, ledger: LocalLedger) throws(WalletError) -> Transaction {
-        guard amount > 0 else { throw .invalidAmount(amount) }
+        guard amount > 0, amount <= Transaction.maxMoney else { throw .invalidAmount(amount) }
         let script = try receiveAddress().lockingScript
         let coinbase: Transaction
         do { coinbase = try ledger.mint(to: script, satoshis: amount) } catch { throw .ledger(error) }

@@ -37,7 +37,7 @@ public struct PeerWireDecoder: ByteToMessageDecoder, Sendable {
         switch state {
         case .awaitingHandshake:
             if let first = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self), first != 19 {
-                throw WireError(.invalidHandshake, "not a BitTorrent handshake", offset: 0)
+                throw WireError(.invalidHandshake, "not a BitTorrent handshake (an encrypted MSE handshake, if encryption is disabled here)", offset: 0)
             }
             guard let bytes = buffer.readBytes(length: Handshake.length) else { return .needMoreData }
             context.fireChannelRead(wrapInboundOut(.handshake(try Handshake(bytes: bytes))))

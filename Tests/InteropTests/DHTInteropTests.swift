@@ -4,17 +4,7 @@ import Testing
 
 /// NERD and libtorrent in one small DHT on 127.0.0.1 (a fresh network per test): each finds
 /// the other's seed by `get_peers` and downloads, with no tracker and no manual peer.
-@Suite(.serialized) struct DHTInteropTests {
-    static var ltPeer: String { SharedMaterial.harness.appendingPathComponent("lt_peer.py").path }
-
-    func ready() -> Bool {
-        Prerequisite.sharedMaterial()
-            && Prerequisite.check(Prerequisite.hasLibtorrent, "python3-libtorrent for /usr/bin/python3")
-            && Prerequisite.check(NerdCommand.isBuilt, "the nerd executable at \(NerdCommand.path)")
-    }
-
-    func json(_ text: String) -> [String: Any] { JSONOutput.lastObject(in: text) }
-
+@Suite(.serialized) struct DHTInteropTests: LibtorrentInterop {
     /// A NERD DHT node and a libtorrent DHT node that joined through it; returns the NERD
     /// node's address (the network's entry point).
     func startNetwork(_ dir: TemporaryDirectory) throws -> (String, [BackgroundProcess])? {

@@ -6,19 +6,7 @@ import Testing
 /// settings (`out_enc_policy` and `in_enc_policy` enabled, `allowed_enc_level` both,
 /// `prefer_rc4` off): libtorrent dials with an encrypted handshake first and never falls
 /// back to plain against a peer that answers it.
-@Suite(.serialized) struct EncryptionInteropTests {
-    static var ltPeer: String { SharedMaterial.harness.appendingPathComponent("lt_peer.py").path }
-
-    func ready() -> Bool {
-        Prerequisite.sharedMaterial()
-            && Prerequisite.check(Prerequisite.hasLibtorrent, "python3-libtorrent for /usr/bin/python3")
-            && Prerequisite.check(NerdCommand.isBuilt, "the nerd executable at \(NerdCommand.path)")
-    }
-
-    func json(_ text: String) -> [String: Any] { JSONOutput.lastObject(in: text) }
-
-    func same(_ a: String, _ b: String) -> Bool { FileManager.default.contentsEqual(atPath: a, andPath: b) }
-
+@Suite(.serialized) struct EncryptionInteropTests: LibtorrentInterop {
     /// A 2 MB v1 torrent made by libtorrent from `dir/seed/content`.
     func makeTorrent(_ dir: TemporaryDirectory) throws -> String {
         try dir.write("seed/content/movie.bin", TemporaryDirectory.bytes(count: 2_000_003, seed: 41))

@@ -6,15 +6,7 @@ import Testing
 /// Torrents made by NERD are read by libtorrent (python3-libtorrent, through the shared
 /// harness) with the same info-hashes, and torrents made by libtorrent and mktorrent are read
 /// by `nerd info` with the hashes libtorrent computes.
-@Suite(.serialized) struct LibtorrentInteropTests {
-    static var ltPeer: String { SharedMaterial.harness.appendingPathComponent("lt_peer.py").path }
-
-    func ready() -> Bool {
-        Prerequisite.sharedMaterial()
-            && Prerequisite.check(Prerequisite.hasLibtorrent, "python3-libtorrent for /usr/bin/python3")
-            && Prerequisite.check(NerdCommand.isBuilt, "the nerd executable at \(NerdCommand.path)")
-    }
-
+@Suite(.serialized) struct LibtorrentInteropTests: LibtorrentInterop {
     /// The final JSON line a harness or `nerd --json` command printed.
     func lastJSON(_ text: String) throws -> [String: Any] {
         let line = text.split(separator: "\n").last.map(String.init) ?? "{}"

@@ -4,19 +4,7 @@ import Testing
 
 /// Magnet links (BEP 9 `ut_metadata`) between `nerd` and libtorrent, both directions, and
 /// through a tracker named by the magnet's `tr`.
-@Suite(.serialized) struct MagnetInteropTests {
-    static var ltPeer: String { SharedMaterial.harness.appendingPathComponent("lt_peer.py").path }
-
-    func ready() -> Bool {
-        Prerequisite.sharedMaterial()
-            && Prerequisite.check(Prerequisite.hasLibtorrent, "python3-libtorrent for /usr/bin/python3")
-            && Prerequisite.check(NerdCommand.isBuilt, "the nerd executable at \(NerdCommand.path)")
-    }
-
-    func json(_ text: String) -> [String: Any] { JSONOutput.lastObject(in: text) }
-
-    func same(_ a: String, _ b: String) -> Bool { FileManager.default.contentsEqual(atPath: a, andPath: b) }
-
+@Suite(.serialized) struct MagnetInteropTests: LibtorrentInterop {
     /// A hybrid two-file torrent; returns its path, magnet and v1 info-hash.
     func makeTorrent(_ dir: TemporaryDirectory, tracker: String? = nil) throws -> (String, String, String) {
         try dir.write("seed/album/a.bin", TemporaryDirectory.bytes(count: 1_500_001, seed: 21))

@@ -4,19 +4,7 @@ import NERDWire
 import Testing
 
 /// Transfers between `nerd` and real clients (libtorrent, Transmission) over loopback TCP.
-@Suite(.serialized) struct SwarmInteropTests {
-    static var ltPeer: String { SharedMaterial.harness.appendingPathComponent("lt_peer.py").path }
-
-    func ready() -> Bool {
-        Prerequisite.sharedMaterial()
-            && Prerequisite.check(Prerequisite.hasLibtorrent, "python3-libtorrent for /usr/bin/python3")
-            && Prerequisite.check(NerdCommand.isBuilt, "the nerd executable at \(NerdCommand.path)")
-    }
-
-    func json(_ text: String) -> [String: Any] { JSONOutput.lastObject(in: text) }
-
-    func same(_ a: String, _ b: String) -> Bool { FileManager.default.contentsEqual(atPath: a, andPath: b) }
-
+@Suite(.serialized) struct SwarmInteropTests: LibtorrentInterop {
     struct Geometry: Sendable, CustomTestStringConvertible {
         var name: String
         var files: [(String, Int)]

@@ -4,20 +4,8 @@ import Testing
 
 /// Peers that find each other through trackers only (no manual peers anywhere): libtorrent
 /// and aria2 through `nerd tracker`, `nerd get` through opentracker.
-@Suite(.serialized) struct TrackerInteropTests {
-    static var ltPeer: String { SharedMaterial.harness.appendingPathComponent("lt_peer.py").path }
-
+@Suite(.serialized) struct TrackerInteropTests: LibtorrentInterop {
     enum Transport: String, CaseIterable, Sendable { case http, udp }
-
-    func ready() -> Bool {
-        Prerequisite.sharedMaterial()
-            && Prerequisite.check(Prerequisite.hasLibtorrent, "python3-libtorrent for /usr/bin/python3")
-            && Prerequisite.check(NerdCommand.isBuilt, "the nerd executable at \(NerdCommand.path)")
-    }
-
-    func json(_ text: String) -> [String: Any] { JSONOutput.lastObject(in: text) }
-
-    func same(_ a: String, _ b: String) -> Bool { FileManager.default.contentsEqual(atPath: a, andPath: b) }
 
     /// Content (one odd-sized file) and a v1 torrent announcing to `tracker`.
     func makeTorrent(_ dir: TemporaryDirectory, tracker: String) throws -> String {

@@ -26,8 +26,10 @@ import Testing
         let leech = try await leecher.add(metainfo: metainfo, savePath: dir.path + "/out")
         leecher.connect(to: try #require(seeder.listenAddress), torrent: leech)
         #expect(try await SwarmTransferTests.complete(leech, within: 30))
-        #expect(heardByLeecher.withLockedValue { $0 } == ["127.0.0.1:4242"])
-        #expect(heardBySeeder.withLockedValue { $0 } == ["127.0.0.1:4343"])
+        // Once per connection; the two may reconnect (a given peer is re-dialled after two
+        // seeds part), each time with the same port.
+        #expect(Set(heardByLeecher.withLockedValue { $0 }) == ["127.0.0.1:4242"])
+        #expect(Set(heardBySeeder.withLockedValue { $0 }) == ["127.0.0.1:4343"])
         await leecher.shutdown()
         await seeder.shutdown()
     }

@@ -232,9 +232,6 @@ public final class Torrent: @unchecked Sendable {
                                                metadataSize: ids["ut_metadata"] != nil ? metainfo.infoBytes.count : nil)
             peer.send(.extended(id: 0, payload: ByteBuffer(bytes: handshake.payload)), flush: false)
         }
-        if peer.reserved.contains(.dht), let port = dhtPort?.withLockedValue({ $0 }) {
-            peer.send(.port(port), flush: false)
-        }
         let have = picker.have
         if peer.supportsFast && have.isComplete {
             peer.send(.haveAll, flush: false)
@@ -242,6 +239,11 @@ public final class Torrent: @unchecked Sendable {
             peer.send(.haveNone, flush: false)
         } else if !have.isEmpty || !peer.supportsFast {
             peer.send(.bitfield(ByteBuffer(bytes: have.bytes)), flush: false)
+        }
+        // After the availability message, as libtorrent orders it: some clients accept a
+        // bitfield only as the first message.
+        if peer.reserved.contains(.dht), let port = dhtPort?.withLockedValue({ $0 }) {
+            peer.send(.port(port), flush: false)
         }
         // BEP 6: a few pieces the peer may fetch while still choked, to get it started.
         if peer.supportsFast, let ip = Self.ipv4Bytes(peer.address.host) {

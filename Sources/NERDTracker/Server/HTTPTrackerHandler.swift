@@ -8,7 +8,9 @@ import NIOHTTP1
 /// `failure reason`. Request bodies are ignored; the HTTP codec bounds header size.
 final class HTTPTrackerHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
+    /// Answers go out as one pre-formatted buffer: NIOHTTP1 parses the requests, and the
+    /// few fixed response headers are cheaper written once than encoded part by part.
+    typealias OutboundOut = ByteBuffer
 
     private let server: TrackerServer.Core
     private var head: HTTPRequestHead?
@@ -50,13 +52,9 @@ final class HTTPTrackerHandler: ChannelInboundHandler {
             context.close(promise: nil)
             return
         }
-        let body = "bad request\n"
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Length", value: String(body.utf8.count))
-        headers.add(name: "Connection", value: "close")
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
+        let response = Self.response(version: .http1_1, status: .badRequest, contentType: "text/plain",
+                                     body: Array("bad request\n".utf8), keepAlive: false, allocator: context.channel.allocator)
+        context.writeAndFlush(wrapOutboundOut(response)).whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
         server.metrics.badRequests.increment()
     }
 
@@ -88,21 +86,25 @@ final class HTTPTrackerHandler: ChannelInboundHandler {
             status = .notFound
             body = Array("not found\n".utf8)
         }
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: contentType)
-        headers.add(name: "Content-Length", value: String(body.count))
         let keepAlive = request.isKeepAlive
-        headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
-        let head = HTTPResponseHead(version: request.version, status: status, headers: headers)
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        var buffer = context.channel.allocator.buffer(capacity: body.count)
-        buffer.writeBytes(body)
-        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        let done = context.writeAndFlushPromise()
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: done)
-        if !keepAlive {
-            done.futureResult.whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
+        let response = Self.response(version: request.version, status: status, contentType: contentType, body: body,
+                                     keepAlive: keepAlive, allocator: context.channel.allocator)
+        if keepAlive {
+            context.writeAndFlush(wrapOutboundOut(response), promise: nil)
+        } else {
+            context.writeAndFlush(wrapOutboundOut(response)).whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
         }
+    }
+
+    /// Status line, the three headers a tracker answer needs, and the body, in one buffer.
+    static func response(version: HTTPVersion, status: HTTPResponseStatus, contentType: String, body: [UInt8],
+                         keepAlive: Bool, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: body.count + 128)
+        buffer.writeString("HTTP/\(version.major).\(version.minor) \(status.code) \(status.reasonPhrase)\r\n")
+        buffer.writeString("Content-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n")
+        buffer.writeString(keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n")
+        buffer.writeBytes(body)
+        return buffer
     }
 
     private func announce(query: Substring, context: ChannelHandlerContext) -> [UInt8] {
@@ -122,8 +124,4 @@ final class HTTPTrackerHandler: ChannelInboundHandler {
             return HTTPTrackerCodec.encodeFailure(error.message)
         }
     }
-}
-
-private extension ChannelHandlerContext {
-    func writeAndFlushPromise() -> EventLoopPromise<Void> { eventLoop.makePromise() }
 }

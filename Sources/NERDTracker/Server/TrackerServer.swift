@@ -113,13 +113,13 @@ public final class TrackerServer: Sendable {
                     .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                     .childChannelInitializer { [core] channel in
                         channel.eventLoop.makeCompletedFuture {
-                            // Just NIOHTTP1's decoder and encoder: announces are answered at once
-                            // and in order, so the pipelining and error helpers only add cost.
+                            // Just NIOHTTP1's request decoder: announces are answered at once and in
+                            // order, so the pipelining and error helpers only add cost, and the
+                            // handler writes its short answers itself.
                             let sync = channel.pipeline.syncOperations
                             // Idle connections are closed, so they cannot hold descriptors forever.
                             try sync.addHandler(IdleStateHandler(allTimeout: .seconds(30)))
                             try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
-                            try sync.addHandler(HTTPResponseEncoder())
                             try sync.addHandler(HTTPTrackerHandler(server: core))
                         }
                     }

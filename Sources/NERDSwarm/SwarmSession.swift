@@ -82,6 +82,8 @@ public final class SwarmSession: @unchecked Sendable {
     /// The UDP port of the node's DHT, shared with every torrent: set, handshakes carry the
     /// BEP 5 DHT bit and peers that carry it too get a `port` message.
     private let dhtPortBox = NIOLockedValueBox<UInt16?>(nil)
+    /// Incoming encrypted handshakes answered per second (each costs two 768-bit modexps).
+    private let mseBudget = MSEHandshakeBudget()
     private let uploadThrottle: Throttle
     private let downloadThrottle: Throttle
     private let sockets = NIOLockedValueBox<(listen: Channel?, utp: Channel?, address: PeerAddress?)>((nil, nil, nil))
@@ -282,7 +284,8 @@ public final class SwarmSession: @unchecked Sendable {
             let role = PeerEncryptionHandler.Role.receiver(acceptPlain: policy == .enabled) { [weak self] key in
                 self?.encryptionKeys[key]
             }
-            try handlers.addHandler(PeerEncryptionHandler(role: role, methods: policy.methods, timeout: configuration.handshakeTimeout))
+            try handlers.addHandler(PeerEncryptionHandler(role: role, methods: policy.methods, timeout: configuration.handshakeTimeout,
+                                                          budget: mseBudget))
         }
         try handlers.addHandler(ByteToMessageHandler(PeerWireDecoder()))
         try handlers.addHandler(PeerWireEncoder())

@@ -147,4 +147,34 @@ import Testing
         #expect(throws: (any Error).self) { try promise.futureResult.wait() }
         #expect(!a.isActive)
     }
+
+    /// Past the session's budget an encrypted handshake is refused before any key is made;
+    /// plain handshakes are not counted.
+    @Test func handshakeBudgetRefusesAFlood() throws {
+        let budget = MSEHandshakeBudget(perSecond: 0.001, burst: 1)
+        let key = SHA1.hash(Array("req2".utf8) + Self.infoHash)
+        func receiver() throws -> EmbeddedChannel {
+            try Self.active(EmbeddedChannel(handler: PeerEncryptionHandler(
+                role: .receiver(acceptPlain: true) { $0 == key ? Self.infoHash : nil }, methods: [.plaintext, .rc4], budget: budget)))
+        }
+        let plain = try receiver()
+        try plain.writeInbound(ByteBuffer(bytes: Self.plainHandshake))
+        #expect(plain.isActive)
+        let first = try receiver()
+        try first.writeInbound(ByteBuffer(bytes: MSEKeyExchange().publicKey))
+        #expect(first.isActive)
+        let second = try receiver()
+        #expect(caughtCode { try second.writeInbound(ByteBuffer(bytes: MSEKeyExchange().publicKey)) }
+            == WireError.Code.encryptionNegotiationFailed.rawValue)
+        #expect(!second.isActive)
+    }
+
+    /// Writes made after the connection closed mid-handshake fail at once.
+    @Test func writesAfterCloseFail() throws {
+        let a = try Self.initiator(methods: .rc4)
+        try a.close().wait()
+        let promise = a.eventLoop.makePromise(of: Void.self)
+        a.pipeline.writeAndFlush(ByteBuffer(bytes: Self.plainHandshake), promise: promise)
+        #expect(throws: (any Error).self) { try promise.futureResult.wait() }
+    }
 }

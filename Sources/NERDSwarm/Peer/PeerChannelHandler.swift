@@ -21,6 +21,9 @@ final class PeerChannelHandler: ChannelInboundHandler {
     /// - Parameters:
     ///   - torrent: set for outgoing connections, found by info-hash for incoming ones.
     ///   - encrypted: outgoing only: the connection opens with an MSE handshake.
+    /// The info-hash the peer's encrypted handshake was made for, if it used one.
+    private var encryptedFor: [UInt8]?
+
     init(session: SwarmSession, torrent: Torrent?, address: PeerAddress, encrypted: Bool = false) {
         self.session = session
         self.torrent = torrent
@@ -32,6 +35,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let established = event as? PeerEncryptionEstablished {
             encryption = established.method == .rc4 ? .rc4 : .plaintext
+            encryptedFor = established.infoHash
             session.logger.debug("encrypted handshake done", metadata: ["peer": "\(address)", "stream": "\(established.method)",
                                                                         "outgoing": "\(isOutgoing)"])
         }
@@ -55,7 +59,8 @@ final class PeerChannelHandler: ChannelInboundHandler {
             if !isOutgoing {
                 torrent = session.torrent(wireInfoHash: handshake.infoHash)
             }
-            guard let torrent, handshake.infoHash == torrent.infoHash,
+            // An encrypted connection belongs to the torrent its MSE handshake named.
+            guard let torrent, handshake.infoHash == torrent.infoHash, encryptedFor == nil || encryptedFor == handshake.infoHash,
                 torrent.accepts(address: address, peerID: handshake.peerID)
             else {
                 context.close(promise: nil)

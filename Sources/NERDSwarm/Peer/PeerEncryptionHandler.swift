@@ -1,4 +1,5 @@
 import NERDWire
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// Sent down the pipeline (a user inbound event) when an MSE handshake completes, before
@@ -6,6 +7,42 @@ import NIOCore
 public struct PeerEncryptionEstablished: Sendable, Hashable {
     /// `.plaintext` or `.rc4`: how the payload stream continues.
     public var method: MSECryptoMethods
+    /// The 20-byte info-hash (SKEY) the encrypted handshake was made for; the BitTorrent
+    /// handshake that follows must name the same torrent.
+    public var infoHash: [UInt8]
+}
+
+/// How many encrypted handshakes a session answers per second. Each costs two 768-bit
+/// modular exponentiations on the event loop, and a peer can open connections far faster
+/// than that, so past the budget an incoming encrypted handshake is refused at once.
+public final class MSEHandshakeBudget: @unchecked Sendable {
+    private let perSecond: Double
+    private let burst: Double
+    private var tokens: Double
+    private var last: NIODeadline
+    private let lock = NIOLock()
+
+    /// - Parameters:
+    ///   - perSecond: sustained handshakes per second.
+    ///   - burst: how many may come at once.
+    public init(perSecond: Double = 200, burst: Double = 100) {
+        self.perSecond = perSecond
+        self.burst = burst
+        tokens = burst
+        last = .now()
+    }
+
+    /// Takes one handshake's worth. - Returns: false when the budget is spent.
+    public func take() -> Bool {
+        lock.withLock {
+            let now = NIODeadline.now()
+            tokens = min(burst, tokens + Double((now - last).nanoseconds) / 1e9 * perSecond)
+            last = now
+            guard tokens >= 1 else { return false }
+            tokens -= 1
+            return true
+        }
+    }
 }
 
 /// Message Stream Encryption (MSE/PE) for one peer connection, placed between the socket and
@@ -48,7 +85,11 @@ public final class PeerEncryptionHandler: ChannelDuplexHandler, RemovableChannel
     private static let plainPrefix: [UInt8] = [19] + Handshake.protocolName
 
     private var mode: Mode
-    private var machine: MSEHandshake
+    /// Made when the handshake really starts (the initiator at once, a receiver once the
+    /// peer's first bytes are not a plain handshake): the key pair costs a modexp.
+    private var machine: MSEHandshake?
+    private let makeMachine: () -> MSEHandshake
+    private let budget: MSEHandshakeBudget?
     private let acceptPlain: Bool
     private let timeout: TimeAmount
     private var timeoutTask: Scheduled<Void>?
@@ -64,18 +105,21 @@ public final class PeerEncryptionHandler: ChannelDuplexHandler, RemovableChannel
     ///   - methods: offered (initiator) or accepted (receiver) stream methods.
     ///   - timeout: how long the whole handshake may take, from the connection's start.
     ///   - padding: MSE pad lengths; `.random` outside tests.
+    ///   - budget: a receiver refuses an encrypted handshake when it is spent (nil: no limit).
     public init(role: Role, methods: MSECryptoMethods, timeout: TimeAmount = .seconds(15),
-                padding: MSEHandshake.Padding = .random) {
+                padding: MSEHandshake.Padding = .random, budget: MSEHandshakeBudget? = nil) {
         self.timeout = timeout
         switch role {
         case .initiator(let infoHash):
-            machine = MSEHandshake(role: .initiator(infoHash: infoHash), methods: methods, padding: padding)
+            makeMachine = { MSEHandshake(role: .initiator(infoHash: infoHash), methods: methods, padding: padding) }
             acceptPlain = false
             mode = .handshaking
+            self.budget = nil
         case .receiver(let acceptPlain, let findInfoHash):
-            machine = MSEHandshake(role: .receiver(findInfoHash: findInfoHash), methods: methods, padding: padding)
+            makeMachine = { MSEHandshake(role: .receiver(findInfoHash: findInfoHash), methods: methods, padding: padding) }
             self.acceptPlain = acceptPlain
             mode = .detecting
+            self.budget = budget
         }
     }
 
@@ -85,6 +129,7 @@ public final class PeerEncryptionHandler: ChannelDuplexHandler, RemovableChannel
 
     public func handlerRemoved(context: ChannelHandlerContext) {
         timeoutTask?.cancel()
+        failPending(ChannelError.ioOnClosedChannel)
     }
 
     public func channelActive(context: ChannelHandlerContext) {
@@ -94,6 +139,11 @@ public final class PeerEncryptionHandler: ChannelDuplexHandler, RemovableChannel
 
     public func channelInactive(context: ChannelHandlerContext) {
         timeoutTask?.cancel()
+        // Later writes fail at once instead of waiting in `pending` for ever.
+        switch mode {
+        case .detecting, .handshaking: mode = .failed
+        case .encrypted, .passThrough, .failed: break
+        }
         failPending(ChannelError.ioOnClosedChannel)
         context.fireChannelInactive()
     }
@@ -104,7 +154,12 @@ public final class PeerEncryptionHandler: ChannelDuplexHandler, RemovableChannel
         timeoutTask = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [self] in
             fail(context: context, SwarmError(.handshakeTimeout, "no encrypted handshake within \(timeout.nanoseconds / 1_000_000) ms"))
         }
-        if case .handshaking = mode { perform(machine.start(), context: context) }
+        if case .handshaking = mode {
+            var machine = makeMachine()
+            let actions = machine.start()
+            self.machine = machine
+            perform(actions, context: context)
+        }
     }
 
     // MARK: Inbound
@@ -122,6 +177,12 @@ public final class PeerEncryptionHandler: ChannelDuplexHandler, RemovableChannel
             break
         case .detecting, .handshaking:
             var buffer = unwrapInboundIn(data)
+            // Checked before copying: one read may be far larger than a handshake.
+            guard inbound.readableBytes + buffer.readableBytes <= MSEHandshake.maxBufferedBytes + 4096 else {
+                fail(context: context, WireError(.invalidEncryptionHandshake,
+                                                 "more than \(MSEHandshake.maxBufferedBytes) bytes during the encrypted handshake"))
+                return
+            }
             inbound.writeBuffer(&buffer)
             advance(context: context)
         }
@@ -140,10 +201,19 @@ public final class PeerEncryptionHandler: ChannelDuplexHandler, RemovableChannel
                     finish(context: context, established: nil, initialPayload: [])
                     return
                 }
+                if let budget, !budget.take() {
+                    throw WireError(.encryptionNegotiationFailed, "too many encrypted handshakes at once; try again later")
+                }
                 mode = .handshaking
-                perform(machine.start(), context: context)
+                var machine = makeMachine()
+                let actions = machine.start()
+                self.machine = machine
+                perform(actions, context: context)
             }
-            if try perform(machine.receive(&inbound), context: context) { return }
+            guard var machine else { return }
+            let actions = try machine.receive(&inbound)
+            self.machine = machine
+            if perform(actions, context: context) { return }
             guard inbound.readableBytes <= MSEHandshake.maxBufferedBytes else {
                 throw WireError(.invalidEncryptionHandshake, "more than \(MSEHandshake.maxBufferedBytes) bytes during the encrypted handshake")
             }
@@ -162,23 +232,26 @@ public final class PeerEncryptionHandler: ChannelDuplexHandler, RemovableChannel
                 context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
             case .complete(let outcome):
                 if outcome.method == .rc4 { cipher = StreamCipher(encryptor: outcome.encryptor, decryptor: outcome.decryptor) }
-                finish(context: context, established: outcome.method, initialPayload: outcome.initialPayload)
+                finish(context: context, established: outcome.method, infoHash: outcome.infoHash, initialPayload: outcome.initialPayload)
                 return true
             }
         }
         return false
     }
 
-    /// Ends the handshake: our held writes go out first, then the peer's bytes go up.
-    private func finish(context: ChannelHandlerContext, established: MSECryptoMethods?, initialPayload: [UInt8]) {
+    /// Ends the handshake: our held writes go out first, then the event and the peer's bytes
+    /// go up (so nothing written in reaction to the event can overtake the held writes).
+    private func finish(context: ChannelHandlerContext, established: MSECryptoMethods?, infoHash: [UInt8] = [], initialPayload: [UInt8]) {
         timeoutTask?.cancel()
         timeoutTask = nil
         mode = cipher == nil ? .passThrough : .encrypted
-        if let established { context.fireUserInboundEventTriggered(PeerEncryptionEstablished(method: established)) }
         let held = pending
         pending = []
         for (buffer, promise) in held { write(context: context, data: wrapOutboundOut(buffer), promise: promise) }
         context.flush()
+        if let established {
+            context.fireUserInboundEventTriggered(PeerEncryptionEstablished(method: established, infoHash: infoHash))
+        }
         var rest = inbound
         inbound = ByteBuffer()
         if let cipher { rest.withUnsafeMutableReadableBytes { cipher.decryptor.process($0) } }

@@ -92,6 +92,13 @@ func resendPending(_ wallet: Wallet, _ ledger: LocalLedger) async throws {
     }
 }
 
+/// Parses user input; a malformed value fails as `wallet-invalid`.
+func parsed<T>(_ body: () throws(PaymentsError) -> T) throws -> T {
+    try walletCall { () throws(WalletError) in
+        do throws(PaymentsError) { return try body() } catch { throw .payments(error) }
+    }
+}
+
 /// Runs a wallet call, printing a failure as `wallet-<kind>: <reason>` (Docs/errors.md).
 func walletCall<T>(_ body: () throws(WalletError) -> T) throws -> T {
     do { return try body() } catch { throw walletFailure(error) }
@@ -169,9 +176,7 @@ struct WalletImportWIF: AsyncParsableCommand {
 
     func run() async throws {
         let wallet = try options.openWallet()
-        let key = try walletCall { () throws(WalletError) in
-            do throws(PaymentsError) { return try WIF(wif) } catch { throw .payments(error) }
-        }
+        let key = try parsed { () throws(PaymentsError) in try WIF(wif) }
         let address = try walletCall { () throws(WalletError) in try wallet.importKey(key) }
         options.output([("address", .string(address.string))], text: "imported key for \(address.string)")
     }
@@ -186,26 +191,20 @@ struct WalletImportUTXO: AsyncParsableCommand {
 
     func run() async throws {
         let wallet = try options.openWallet()
+        let point = try parsed { () throws(PaymentsError) in try Outpoint(outpoint) }
+        let locking = try parsed { () throws(PaymentsError) in try Script(hex: script) }
         try walletCall { () throws(WalletError) in
-            let point: Outpoint
-            let locking: Script
-            do throws(PaymentsError) {
-                point = try Outpoint(outpoint)
-                locking = try Script(hex: script)
-            } catch {
-                throw .payments(error)
+            guard options.network == .local else {
+                return try wallet.importUTXO(outpoint: point, satoshis: satoshis, lockingScript: locking)
             }
-            if options.network == .local {
-                // The local ledger is the truth there: an output it does not hold would vanish
-                // at the next balance.
-                let exists = FileManager.default.fileExists(atPath: options.ledgerPath)
-                let ledger = exists ? try? LocalLedger(path: options.ledgerPath) : nil
-                let held = (try? ledger?.unspentOutputs(lockingScript: locking)) ?? nil
-                guard let held, held.contains(where: { $0.outpoint == point && $0.satoshis == satoshis }) else {
-                    throw .notOurs("\(point) (\(satoshis) sat) is not an unspent output of that script on the local ledger \(options.ledgerPath)")
-                }
+            // The local ledger is the truth there: an output it does not hold would vanish at
+            // the next balance.
+            guard FileManager.default.fileExists(atPath: options.ledgerPath) else {
+                throw .notOurs("\(point) cannot be on the local ledger: there is none at \(options.ledgerPath)")
             }
-            try wallet.importUTXO(outpoint: point, satoshis: satoshis, lockingScript: locking)
+            let ledger: LocalLedger
+            do throws(LedgerError) { ledger = try LocalLedger(path: options.ledgerPath) } catch { throw .ledger(error) }
+            try wallet.importUTXO(outpoint: point, satoshis: satoshis, lockingScript: locking, ledger: ledger)
         }
         options.output([("outpoint", .string(outpoint)), ("satoshis", .int(Int64(satoshis)))], text: "imported \(outpoint) (\(satoshis) sat)")
     }
@@ -227,9 +226,7 @@ struct WalletSend: AsyncParsableCommand {
 
     func run() async throws {
         let wallet = try options.openWallet()
-        let address = try walletCall { () throws(WalletError) in
-            do throws(PaymentsError) { return try Address(to) } catch { throw .payments(error) }
-        }
+        let address = try parsed { () throws(PaymentsError) in try Address(to) }
         let broadcaster = try options.broadcaster()
         if options.network == .local, let ledger = broadcaster as? LocalLedger {
             try await resendPending(wallet, ledger)
@@ -267,11 +264,8 @@ struct WalletExportTx: AsyncParsableCommand {
 
     func run() async throws {
         let wallet = try options.openWallet()
-        let hex = try walletCall { () throws(WalletError) in
-            let id: TxID
-            do throws(PaymentsError) { id = try TxID(hex: txid) } catch { throw .payments(error) }
-            return try wallet.transactionHex(id)
-        }
+        let id = try parsed { () throws(PaymentsError) in try TxID(hex: txid) }
+        let hex = try walletCall { () throws(WalletError) in try wallet.transactionHex(id) }
         options.output([("txid", .string(txid)), ("hex", .string(hex))], text: hex)
     }
 }

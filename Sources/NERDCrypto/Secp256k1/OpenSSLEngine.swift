@@ -14,8 +14,6 @@ final class OpenSSLEngine: Secp256k1Engine, @unchecked Sendable {
         guard let group = EC_GROUP_new_by_curve_name(NID_secp256k1), let order = BN_new(),
               EC_GROUP_get_order(group, order, nil) == 1
         else { fatalError("OpenSSL lacks secp256k1") }
-        // A table of multiples of G speeds up verification's u1·G + u2·Q several times.
-        _ = EC_GROUP_precompute_mult(group, nil)
         self.group = group
         self.order = order
     }

@@ -44,6 +44,13 @@ public struct PublicKey: Sendable, Hashable {
         backend.engine.verify(signature: signature, digest: Array(digest), publicKey: bytes)
     }
 
+    /// Verifies a signature by a key given as its encoding, parsing it once (scripts carry keys
+    /// as bytes): an encoding that is not a point on the curve does not verify.
+    public static func verify(signature: ECDSASignature, digest: some Collection<UInt8>, encodedKey: [UInt8],
+                              backend: Secp256k1Backend = .default) -> Bool {
+        hasValidLength(encodedKey) && backend.engine.verify(signature: signature, digest: Array(digest), publicKey: encodedKey)
+    }
+
     /// self + tweak·G, compressed: the BIP 32 public child-key step.
     ///
     /// - Throws: `Secp256k1Error.invalidTweak` when tweak ≥ n or the sum is infinity.

@@ -93,13 +93,15 @@ public struct TransactionBuilder: Sendable {
                 changeIndex = tx.outputs.count - 1
             }
         }
+        let hashes = SignatureHash(tx)
         for (i, input) in inputs.enumerated() {
             switch input.signer {
             case .p2pkh(let key, let compressed):
                 try tx.signP2PKH(inputIndex: i, key: key, compressed: compressed, lockingScript: input.lockingScript,
-                                 satoshis: input.satoshis, type: sighashType)
+                                 satoshis: input.satoshis, type: sighashType, hashes: hashes)
             case .multisig(let keys):
-                try tx.signMultisig(inputIndex: i, keys: keys, lockingScript: input.lockingScript, satoshis: input.satoshis, type: sighashType)
+                try tx.signMultisig(inputIndex: i, keys: keys, lockingScript: input.lockingScript, satoshis: input.satoshis,
+                                    type: sighashType, hashes: hashes)
             }
         }
         return (tx, changeIndex)

@@ -60,9 +60,11 @@ public final class LocalLedger: Broadcaster, @unchecked Sendable {
         return migrator
     }
 
-    private func run<T>(_ body: (Database) throws -> T) throws(LedgerError) -> T {
+    /// Runs `body` in a write transaction, or (`readOnly`) a read that takes no write lock on
+    /// a ledger other processes share.
+    private func run<T>(readOnly: Bool = false, _ body: (Database) throws -> T) throws(LedgerError) -> T {
         do {
-            return try SQLiteFile.write(database, body)
+            return readOnly ? try database.read(body) : try SQLiteFile.write(database, body)
         } catch let error as LedgerError {
             throw error
         } catch {
@@ -75,7 +77,7 @@ public final class LocalLedger: Broadcaster, @unchecked Sendable {
     }
 
     /// The height of the last block.
-    public func height() throws(LedgerError) -> UInt32 { try run { try Self.height($0) } }
+    public func height() throws(LedgerError) -> UInt32 { try run(readOnly: true) { try Self.height($0) } }
 
     /// Validates and stores a transaction as unconfirmed (mined by the next `mine`). A
     /// transaction the ledger already holds is accepted again without change.
@@ -83,7 +85,9 @@ public final class LocalLedger: Broadcaster, @unchecked Sendable {
     /// - Throws: `LedgerError` naming the first rule broken; nothing is written then.
     @discardableResult
     public func submit(_ transaction: Transaction, time: Date = Date()) throws(LedgerError) -> TxID {
-        let txid = transaction.txid
+        // Serialised once: the txid, the fee's size and the stored bytes all come from it.
+        let raw = transaction.serialized
+        let txid = TxID(bytes: SHA256.doubleHash(raw))
         return try run { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM ledger_tx WHERE txid = ?", arguments: [txid.hex]) == true { return txid }
             do { try transaction.checkStructure() } catch let error as PaymentsError { throw LedgerError.malformed(error) }
@@ -114,7 +118,7 @@ public final class LocalLedger: Broadcaster, @unchecked Sendable {
                 spent.append((satoshis, Script(Array(script))))
             }
             let outputTotal = transaction.totalOutput ?? UInt64.max
-            let required = minimumFeeRate.fee(forSize: transaction.size)
+            let required = minimumFeeRate.fee(forSize: raw.count)
             guard inputTotal >= outputTotal, inputTotal - outputTotal >= required else {
                 throw LedgerError.insufficientFee(paid: Int64(inputTotal) - Int64(min(outputTotal, Transaction.maxMoney)), required: required)
             }
@@ -127,14 +131,14 @@ public final class LocalLedger: Broadcaster, @unchecked Sendable {
                     throw LedgerError.scriptFailed(input: i, error)
                 }
             }
-            try Self.store(transaction, txid: txid, height: nil, db: db)
+            try Self.store(transaction, raw: raw, txid: txid, height: nil, db: db)
             return txid
         }
     }
 
-    private static func store(_ transaction: Transaction, txid: TxID, height: UInt32?, db: Database) throws {
+    private static func store(_ transaction: Transaction, raw: [UInt8]? = nil, txid: TxID, height: UInt32?, db: Database) throws {
         try db.execute(sql: "INSERT INTO ledger_tx (txid, raw, height, received_at) VALUES (?, ?, ?, ?)",
-                       arguments: [txid.hex, Data(transaction.serialized), height.map { Int64($0) }, Int64(Date().timeIntervalSince1970)])
+                       arguments: [txid.hex, Data(raw ?? transaction.serialized), height.map { Int64($0) }, Int64(Date().timeIntervalSince1970)])
         for input in transaction.inputs where !transaction.isCoinbase {
             try db.execute(sql: "UPDATE ledger_output SET spent_by = ? WHERE txid = ? AND vout = ?",
                            arguments: [txid.hex, input.outpoint.txid.hex, Int64(input.outpoint.vout)])
@@ -187,7 +191,7 @@ public final class LocalLedger: Broadcaster, @unchecked Sendable {
 
     /// Unspent outputs locked by exactly `lockingScript`.
     public func unspentOutputs(lockingScript: Script) throws(LedgerError) -> [UnspentOutput] {
-        try run { db in
+        try run(readOnly: true) { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT o.txid, o.vout, o.satoshis, t.height FROM ledger_output o JOIN ledger_tx t ON t.txid = o.txid
                 WHERE o.script = ? AND o.spent_by IS NULL ORDER BY t.height, o.txid, o.vout
@@ -204,7 +208,7 @@ public final class LocalLedger: Broadcaster, @unchecked Sendable {
 
     /// A transaction the ledger holds, with its height (nil while unconfirmed).
     public func transaction(_ txid: TxID) throws(LedgerError) -> (transaction: Transaction, height: UInt32?)? {
-        try run { db in
+        try run(readOnly: true) { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT raw, height FROM ledger_tx WHERE txid = ?", arguments: [txid.hex]) else { return nil }
             let raw: Data = row["raw"]
             let height: Int64? = row["height"]

@@ -67,7 +67,9 @@ extension ScriptInterpreter {
     }
 
     static func versionBytes(_ version: UInt32) -> [UInt8] {
-        [UInt8(version & 0xff), UInt8(version >> 8 & 0xff), UInt8(version >> 16 & 0xff), UInt8(version >> 24)]
+        var bytes: [UInt8] = []
+        bytes.appendLE(version)
+        return bytes
     }
 
     private func upgradableNop() throws(ScriptError) -> Bool {

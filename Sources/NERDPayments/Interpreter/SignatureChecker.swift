@@ -45,8 +45,7 @@ public struct TransactionSignatureChecker: SignatureChecker {
         } else {
             digest = hashes.original(inputIndex: inputIndex, scriptCode: scriptCode, type: sighash)
         }
-        guard let key = try? PublicKey(bytes: publicKey, backend: backend) else { return false }
-        return key.verify(signature: parsed, digest: digest, backend: backend)
+        return PublicKey.verify(signature: parsed, digest: digest, encodedKey: publicKey, backend: backend)
     }
 
     public var transactionVersion: UInt32 { transaction.version }

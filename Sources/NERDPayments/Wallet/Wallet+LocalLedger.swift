@@ -16,6 +16,21 @@ extension Wallet {
         return coinbase
     }
 
+    /// Records an output after checking that the ledger holds it unspent, with this amount and
+    /// locking script (on the local ledger an output it does not hold would vanish at the next
+    /// `sync`).
+    ///
+    /// - Throws: `WalletError.notOurs` when the ledger does not hold it, else as
+    ///   `importUTXO(outpoint:satoshis:lockingScript:height:)`.
+    public func importUTXO(outpoint: Outpoint, satoshis: UInt64, lockingScript: Script, ledger: LocalLedger) throws(WalletError) {
+        let held: [UnspentOutput]
+        do { held = try ledger.unspentOutputs(lockingScript: lockingScript) } catch { throw .ledger(error) }
+        guard held.contains(where: { $0.outpoint == outpoint && $0.satoshis == satoshis }) else {
+            throw .notOurs("\(outpoint) (\(satoshis) sat) is not an unspent output of that script on the local ledger")
+        }
+        try importUTXO(outpoint: outpoint, satoshis: satoshis, lockingScript: lockingScript)
+    }
+
     /// Brings the wallet in line with the ledger: outputs paid to wallet keys by others are
     /// added, confirmations recorded, and coins the ledger shows spent elsewhere dropped.
     public func sync(with ledger: LocalLedger) throws(WalletError) {

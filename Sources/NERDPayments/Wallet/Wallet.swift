@@ -81,8 +81,17 @@ public final class Wallet: @unchecked Sendable {
     }
 
     func write<T>(_ body: (Database) throws -> T) throws(WalletError) -> T {
+        try access(readOnly: false, body)
+    }
+
+    /// A read that takes no write lock.
+    func read<T>(_ body: (Database) throws -> T) throws(WalletError) -> T {
+        try access(readOnly: true, body)
+    }
+
+    private func access<T>(readOnly: Bool, _ body: (Database) throws -> T) throws(WalletError) -> T {
         do {
-            return try SQLiteFile.write(database, body)
+            return readOnly ? try database.read(body) : try SQLiteFile.write(database, body)
         } catch let error as WalletError {
             throw error
         } catch let error as PaymentsError {
@@ -158,7 +167,7 @@ public final class Wallet: @unchecked Sendable {
     /// in a block, including change of a transaction still pending broadcast, which `send`
     /// does not spend until the broadcast succeeds).
     public func balance() throws(WalletError) -> (confirmed: UInt64, unconfirmed: UInt64) {
-        try write { db in
+        try read { db in
             let confirmed = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(satoshis), 0) FROM wallet_utxo WHERE spent_by IS NULL AND height IS NOT NULL") ?? 0
             let unconfirmed = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(satoshis), 0) FROM wallet_utxo WHERE spent_by IS NULL AND height IS NULL") ?? 0
             return (UInt64(confirmed), UInt64(unconfirmed))
@@ -169,7 +178,7 @@ public final class Wallet: @unchecked Sendable {
     ///
     /// - Throws: `WalletError.unknownTransaction`.
     public func transactionHex(_ txid: TxID) throws(WalletError) -> String {
-        try write { db in
+        try read { db in
             guard let raw = try Data.fetchOne(db, sql: "SELECT raw FROM wallet_tx WHERE txid = ?", arguments: [txid.hex]) else {
                 throw WalletError.unknownTransaction(txid.hex)
             }
@@ -179,6 +188,6 @@ public final class Wallet: @unchecked Sendable {
 
     /// The locking scripts of every wallet key.
     func keyScripts() throws(WalletError) -> [Script] {
-        try write { db in try Data.fetchAll(db, sql: "SELECT script FROM wallet_key").map { Script(Array($0)) } }
+        try read { db in try Data.fetchAll(db, sql: "SELECT script FROM wallet_key").map { Script(Array($0)) } }
     }
 }

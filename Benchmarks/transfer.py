@@ -6,7 +6,11 @@ same run. Prints MB/s (payload / downloader wall time), CPU seconds of each side
 transfer, and peak private memory (anonymous RSS; libtorrent maps the payload, so plain RSS
 would count the page cache) of each side.
 
-    Benchmarks/transfer.py [--size-mib 1024] [--piece-kib 256 1024]
+    Benchmarks/transfer.py [--size-mib 1024] [--piece-kib 256 1024] [--pairs nerd>nerd lt-tcp>lt-tcp ...]
+
+lt>lt uses the harness's lt_peer.py as is; two libtorrents then talk uTP on loopback.
+lt-tcp>lt-tcp switches uTP off (Benchmarks/lt_tcp_peer.py), which is libtorrent's TCP path,
+the one to compare NERD with.
 
 Needs a release build (`swift build -c release --product nerd`; the script runs it) and Debian
 python3-libtorrent. Everything binds 127.0.0.1.
@@ -16,6 +20,8 @@ import argparse, json, os, shutil, socket, subprocess, sys, tempfile, threading,
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.environ.get("NERD_SHARED", os.path.join(os.path.dirname(ROOT), "shared"))
 LT = [ "/usr/bin/python3", os.path.join(SHARED, "harness", "lt_peer.py") ]
+# libtorrent with uTP off: two libtorrents on loopback otherwise talk uTP
+LT_TCP = [ "/usr/bin/python3", os.path.join(ROOT, "Benchmarks", "lt_tcp_peer.py") ]
 
 
 def free_port():
@@ -70,10 +76,10 @@ def run_pair(nerd, seeder, leecher, torrent, data, work):
     if seeder == "nerd":
         cmd = [nerd, "seed", torrent, "--data", data, "--listen", "127.0.0.1:%d" % seed_port, "--json",
                "--state-dir", os.path.join(work, "seed-state")]
-        if leecher == "lt": cmd += ["--peer", "127.0.0.1:%d" % leech_port]
+        if leecher != "nerd": cmd += ["--peer", "127.0.0.1:%d" % leech_port]
     else:
-        cmd = LT + ["seed", "--torrent", torrent, "--data", data, "--port", str(seed_port), "--trust-data"]
-        if leecher == "lt": pass
+        cmd = (LT_TCP if seeder == "lt-tcp" else LT) + ["seed", "--torrent", torrent, "--data", data,
+                                                       "--port", str(seed_port), "--trust-data"]
     seed = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         wait_ready(seed)
@@ -83,7 +89,7 @@ def run_pair(nerd, seeder, leecher, torrent, data, work):
             get = [nerd, "get", torrent, "--out", out, "--peer", "127.0.0.1:%d" % seed_port, "--listen", "127.0.0.1:0",
                    "--state-dir", os.path.join(out, ".state"), "--json"]
         else:
-            get = LT + ["get", "--torrent", torrent, "--out", out, "--port", str(leech_port),
+            get = (LT_TCP if leecher == "lt-tcp" else LT) + ["get", "--torrent", torrent, "--out", out, "--port", str(leech_port),
                         "--peer", "127.0.0.1:%d" % seed_port, "--timeout", "600"]
         t0 = time.time()
         leech = subprocess.Popen(get, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -109,7 +115,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--size-mib", type=int, default=1024)
     ap.add_argument("--piece-kib", type=int, nargs="+", default=[256, 1024])
-    ap.add_argument("--pairs", nargs="+", default=["nerd>nerd", "lt>nerd", "nerd>lt", "lt>lt"])
+    ap.add_argument("--pairs", nargs="+", default=["nerd>nerd", "lt>nerd", "nerd>lt", "lt-tcp>lt-tcp", "lt>lt"],
+                    help="lt: the harness's libtorrent (uTP between two libtorrents); lt-tcp: libtorrent with uTP off")
     args = ap.parse_args()
     subprocess.run(["swift", "build", "-c", "release", "--product", "nerd"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     nerd = os.path.join(subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True,
@@ -123,7 +130,7 @@ def main():
                 f.write(os.urandom(1 << 20))
         size = args.size_mib << 20
         print("payload %d MiB on %s, %d cores" % (args.size_mib, work, os.cpu_count()))
-        print("%-10s %6s %9s %8s %9s %9s %10s %10s" % ("pair", "piece", "MB/s", "seconds", "seed cpu", "leech cpu",
+        print("%-14s %6s %9s %8s %9s %9s %10s %10s" % ("pair", "piece", "MB/s", "seconds", "seed cpu", "leech cpu",
                                                          "seed MiB", "leech MiB"))
         for kib in args.piece_kib:
             torrent = os.path.join(work, "p%d.torrent" % kib)
@@ -133,7 +140,7 @@ def main():
                 seeder, leecher = pair.split(">")
                 r = run_pair(nerd, seeder, leecher, torrent, data, work)
                 mbps = size / 1e6 / r["seconds"] if r["ok"] else 0
-                print("%-10s %5dK %9.1f %8.2f %9.2f %9.2f %10.1f %10.1f%s" % (
+                print("%-14s %5dK %9.1f %8.2f %9.2f %9.2f %10.1f %10.1f%s" % (
                     pair, kib, mbps, r["seconds"], r["seed_cpu"], r["leech_cpu"], r["seed_mib"], r["leech_mib"],
                     "" if r["ok"] else "  INCOMPLETE"), flush=True)
     finally:

@@ -37,6 +37,8 @@ public final class Node: Sendable {
         public var dhtInterval: Int
         /// Message Stream Encryption (MSE/PE) for peer connections, in and out.
         public var encryption: EncryptionPolicy
+        /// Which BEP 6 `suggest` messages the swarm sends (default none, as libtorrent).
+        public var suggestMode: SuggestMode = .none
 
         public init(listen: PeerAddress? = PeerAddress(host: "0.0.0.0", port: 6881), stateDirectory: String? = nil,
                     loopbackOnly: Bool = false, useTrackers: Bool = true, extraTrackers: [String] = [],
@@ -70,6 +72,7 @@ public final class Node: Sendable {
         var sessionConfiguration = SwarmSession.Configuration(listen: configuration.listen, loopbackOnly: configuration.loopbackOnly,
                                                               stateDirectory: configuration.stateDirectory)
         sessionConfiguration.encryption = configuration.encryption
+        sessionConfiguration.suggestMode = configuration.suggestMode
         session = SwarmSession(configuration: sessionConfiguration, logger: logger)
         var trackerConfiguration = configuration.tracker
         trackerConfiguration.loopbackOnly = trackerConfiguration.loopbackOnly || session.configuration.loopbackOnly

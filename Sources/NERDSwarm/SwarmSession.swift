@@ -48,6 +48,9 @@ public final class SwarmSession: @unchecked Sendable {
         public var encryption: EncryptionPolicy = .enabled
         /// How long a new connection may take to complete its handshakes (MSE, then BitTorrent).
         public var handshakeTimeout: TimeAmount = .seconds(15)
+        /// Which BEP 6 `suggest` messages to send (default `.none`, as libtorrent); peers'
+        /// suggestions are honoured regardless.
+        public var suggestMode: SuggestMode = .none
 
         public init(listen: PeerAddress? = PeerAddress(host: "0.0.0.0", port: 6881), loopbackOnly: Bool = false,
                     stateDirectory: String? = nil, maxPeersPerTorrent: Int = 50, connectTimeout: TimeAmount = .seconds(5),
@@ -163,6 +166,7 @@ public final class SwarmSession: @unchecked Sendable {
         torrent.dhtPortHandler = dhtPortHandler.withLockedValue { $0 }
         torrent.dhtPort = dhtPortBox
         torrent.requestTimeout = configuration.requestTimeout
+        torrent.suggestMode = configuration.suggestMode
         torrent.sessionUploadLimit = uploadThrottle
         torrent.sessionDownloadLimit = downloadThrottle
         let loop = eventLoop

@@ -40,6 +40,11 @@ struct PeerOptions: ParsableArguments {
                                valueName: "enabled|forced|disabled"))
     var encryption: EncryptionPolicy = .enabled
 
+    @Option(help: ArgumentHelp("BEP 6 suggest messages to send: none, or read-cache (suggest pieces just read from disk that "
+                               + "are not common among peers, so peers that follow are served from memory; for seeds "
+                               + "whose disk is the limit).", valueName: "none|read-cache"))
+    var suggest: SuggestMode = .none
+
     func validate() throws {
         _ = try parsePeers(peers)
         guard PeerAddress(listen) != nil else { throw ValidationError("--listen must be HOST:PORT, got \(listen)") }
@@ -51,7 +56,8 @@ struct PeerOptions: ParsableArguments {
 
     func makeNode() throws -> Node {
         try NERDCLI.makeNode(listen: listen, stateDir: stateDir, trackers: noTrackers ? nil : trackers,
-                             dht: noDHT ? nil : DHTOptions(bootstrap: dhtBootstrap, listen: dhtListen), encryption: encryption)
+                             dht: noDHT ? nil : DHTOptions(bootstrap: dhtBootstrap, listen: dhtListen), encryption: encryption,
+                             suggestMode: suggest)
     }
 
     /// Applies the limits to a torrent and dials the given peers.
@@ -62,3 +68,4 @@ struct PeerOptions: ParsableArguments {
 }
 
 extension EncryptionPolicy: ExpressibleByArgument {}
+extension SuggestMode: ExpressibleByArgument {}

@@ -45,8 +45,9 @@ enum NERDCLI {
     ///   - trackers: extra trackers to announce to; `nil` announces to none at all.
     ///   - dht: DHT settings; `nil` runs no DHT node.
     ///   - encryption: MSE/PE policy for peer connections.
+    ///   - suggestMode: BEP 6 suggestions to send.
     static func makeNode(listen: String?, stateDir: String?, trackers: [String]?, dht: DHTOptions?,
-                         encryption: EncryptionPolicy = .enabled) throws -> Node {
+                         encryption: EncryptionPolicy = .enabled, suggestMode: SuggestMode = .none) throws -> Node {
         var listenAddress: PeerAddress?
         if let listen {
             guard var parsed = PeerAddress(listen) else { throw ValidationError("--listen must be HOST:PORT, got \(listen)") }
@@ -60,9 +61,10 @@ enum NERDCLI {
         let dhtConfiguration = try dht.map { options in
             try options.configuration(defaultHost: listenAddress?.host ?? "0.0.0.0", stateFile: state + "/dht.state")
         }
-        return Node(configuration: .init(listen: listenAddress, stateDirectory: state,
-                                         useTrackers: trackers != nil, extraTrackers: trackers ?? [], dht: dhtConfiguration,
-                                         encryption: encryption))
+        var configuration = Node.Configuration(listen: listenAddress, stateDirectory: state, useTrackers: trackers != nil,
+                                               extraTrackers: trackers ?? [], dht: dhtConfiguration, encryption: encryption)
+        configuration.suggestMode = suggestMode
+        return Node(configuration: configuration)
     }
 }
 

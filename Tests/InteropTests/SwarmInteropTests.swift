@@ -56,7 +56,9 @@ import Testing
         }
     }
 
-    @Test func nerdSeedsLibtorrentDownloads() throws {
+    /// With `read-cache`, NERD also sends BEP 6 suggest messages, which libtorrent must take.
+    @Test(arguments: ["none", "read-cache"])
+    func nerdSeedsLibtorrentDownloads(suggest: String) throws {
         guard ready() else { return }
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -67,7 +69,7 @@ import Testing
         // libtorrent dials NERD (uTP is refused, then encrypted TCP) and NERD dials it too.
         let seed = try BackgroundProcess(NerdCommand.path, ["seed", torrent, "--data", dir.path + "/seed", "--listen",
                                                             "127.0.0.1:\(nerdPort)", "--peer", "127.0.0.1:\(ltPort)",
-                                                            "--state-dir", dir.path + "/state", "--json"])
+                                                            "--suggest", suggest, "--state-dir", dir.path + "/state", "--json"])
         defer { seed.stop() }
         #expect(seed.waitFor("\"ready\": true"), "\(seed.text)")
         let get = try Subprocess.run("/usr/bin/python3", [Self.ltPeer, "get", "--torrent", torrent, "--out", dir.path + "/out",

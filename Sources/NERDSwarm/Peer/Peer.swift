@@ -80,6 +80,11 @@ final class Peer: @unchecked Sendable {
     var allowedFast: Set<UInt32> = []
     /// Pieces we let the peer request while we choke it (BEP 6).
     var offeredFast: Set<UInt32> = []
+    /// Pieces the peer suggested (BEP 6), oldest first; at most ``maxSuggestions``.
+    var suggestedByPeer: [UInt32] = []
+    static let maxSuggestions = 16
+    /// Pieces we suggested to the peer, so each is suggested once (cleared when large).
+    var suggestedToPeer: Set<UInt32> = []
     /// Outstanding requests the peer accepts (`reqq`, BEP 10).
     var maxRequests = 250
     var download = RateMeter()

@@ -1,8 +1,8 @@
 import NERDWire
 
 /// Chooses which blocks to request (BEP 3 practice, as libtorrent and Transmission do):
-/// finish partial pieces first, then start the rarest piece the peer has (random tie-break),
-/// and in end-game mode request blocks already requested elsewhere, at most twice each.
+/// finish partial pieces first, then start pieces the peer suggested (BEP 6), then the rarest
+/// piece the peer has (random tie-break), and in end-game mode request blocks already requested elsewhere, at most twice each.
 ///
 /// A plain value owned by one torrent on its event loop.
 struct PiecePicker {
@@ -85,9 +85,10 @@ struct PiecePicker {
     mutating func peerHas(_ piece: Int) { availability[piece] &+= 1 }
 
     /// Up to `count` blocks to request from a peer with `peerHas`, skipping what `exclude`
-    /// holds (this peer's outstanding requests, any value type).
+    /// holds (this peer's outstanding requests, any value type); `suggested` are the pieces
+    /// the peer suggested, in its order.
     mutating func pick<Value>(from peerHas: Bitfield, count: Int, exclude: [BlockRequest: Value],
-                              startNewPieces: Bool = true, endGame: Bool = true) -> [BlockRequest] {
+                              suggested: [UInt32] = [], startNewPieces: Bool = true, endGame: Bool = true) -> [BlockRequest] {
         var out: [BlockRequest] = []
         guard count > 0 else { return out }
         // 1. Partial pieces first, so pieces complete (and can be shared) soon.
@@ -98,11 +99,17 @@ struct PiecePicker {
                 if out.count == count { return out }
             }
         }
-        // 2. New pieces, rarest first, random tie-break by a random starting point.
+        // 2. New pieces: those the peer suggested (it can serve them cheaply), then the
+        //    rarest, random tie-break by a random starting point.
         var nothingLeftToStart = false
         if startNewPieces {
+            var suggestions = suggested.makeIterator()
             while out.count < count, partial.count + pending.count < maxPartialPieces {
-                guard let piece = rarestNewPiece(in: peerHas) else {
+                var next: Int?
+                while next == nil, let piece = suggestions.next() {
+                    if Int(piece) < have.count, peerHas[Int(piece)], canStart(Int(piece)) { next = Int(piece) }
+                }
+                guard let piece = next ?? rarestNewPiece(in: peerHas) else {
                     nothingLeftToStart = true
                     break
                 }
@@ -138,7 +145,7 @@ struct PiecePicker {
         var bestAvailability = UInt16.max
         for k in 0..<n {
             let i = (start + k) % n
-            guard peerHas[i], !have[i], wanted[i], partial[i] == nil, !pending.contains(i) else { continue }
+            guard peerHas[i], canStart(i) else { continue }
             if availability[i] < bestAvailability {
                 best = i
                 bestAvailability = availability[i]
@@ -146,6 +153,11 @@ struct PiecePicker {
             }
         }
         return best
+    }
+
+    /// A wanted piece that is neither verified nor being downloaded.
+    func canStart(_ piece: Int) -> Bool {
+        !have[piece] && wanted[piece] && partial[piece] == nil && !pending.contains(piece)
     }
 
     private func request(_ piece: Int, _ block: Int) -> BlockRequest {

@@ -32,6 +32,9 @@ public final class Torrent: @unchecked Sendable {
     private var blockBuffers: [Int: PieceBuffer] = [:]
     private var freeBuffers: [PieceBuffer] = []
     private lazy var readCache = ReadCache(pieceLength: metainfo.pieceLength)
+    /// Whether to send BEP 6 suggestions; set by the session.
+    var suggestMode = SuggestMode.none
+    private var suggestions = SuggestQueue()
     /// Requests waiting for a stretch being read.
     private var waitingReads: [ReadCache.Key: [(Peer, BlockRequest)]] = [:]
     let uploadLimit = Throttle()
@@ -358,8 +361,14 @@ public final class Torrent: @unchecked Sendable {
                 peer.sentDHTPort = true
                 dhtPortHandler?(PeerAddress(host: peer.address.host, port: Int(port)))
             }
-        case .suggest:
-            break
+        case .suggest(let index):
+            // Advisory (BEP 6): remembered, newest kept, and tried before the rarest piece.
+            guard peer.supportsFast else { throw WireError(.invalidMessage, "suggest without the fast extension") }
+            guard Int(index) < metainfo.pieceCount, picker.canStart(Int(index)) else { break }
+            peer.suggestedByPeer.removeAll { $0 == index }
+            if peer.suggestedByPeer.count >= Peer.maxSuggestions { peer.suggestedByPeer.removeFirst() }
+            peer.suggestedByPeer.append(index)
+            requestMore(peer)
         case .extended(let id, let payload):
             if id == 0 {
                 let handshake = try ExtensionHandshake(payload: Array(payload.readableBytesView))
@@ -433,8 +442,9 @@ public final class Torrent: @unchecked Sendable {
             }
             guard allowed > 0 else { return }
         }
-        let blocks = picker.pick(from: source, count: allowed, exclude: peer.outstanding, startNewPieces: startNew,
-                                 endGame: !peer.snubbed)
+        let blocks = picker.pick(from: source, count: allowed, exclude: peer.outstanding, suggested: peer.suggestedByPeer,
+                                 startNewPieces: startNew, endGame: !peer.snubbed)
+        if !peer.suggestedByPeer.isEmpty { peer.suggestedByPeer.removeAll { !picker.canStart(Int($0)) } }
         if allowed < room || downloadLimit.isLimited || sessionDownloadLimit.isLimited {
             let unused = (allowed - blocks.count) * Int(BlockRequest.standardLength)
             downloadLimit.giveBack(unused)
@@ -652,6 +662,7 @@ public final class Torrent: @unchecked Sendable {
                     self.fail(request, for: peer)
                 }
             }
+            self.pieceCached(key.piece, readFor: waiting.map { ObjectIdentifier($0.0) })
         }
     }
 
@@ -818,8 +829,40 @@ public final class Torrent: @unchecked Sendable {
                 peer.amChoking = !unchoke
                 peer.send(unchoke ? .unchoke : .choke)
                 if !unchoke { peer.dropServing() }
+                if unchoke, suggestMode == .readCache {
+                    suggest(suggestions.candidates(count: 4) { canSuggest($0, to: peer) }, to: peer)
+                }
             }
         }
+    }
+
+    // MARK: Suggestions (BEP 6)
+
+    /// A piece was read into the read cache for the given peers: in ``SuggestMode/readCache``,
+    /// suggest it to the other unchoked peers that lack it, if it is not a common piece.
+    private func pieceCached(_ piece: Int, readFor requesters: [ObjectIdentifier]) {
+        guard suggestMode == .readCache,
+            suggestions.pieceRead(UInt32(piece), availability: Int(picker.availability[piece]))
+        else { return }
+        for peer in peers.values where !peer.amChoking && !requesters.contains(ObjectIdentifier(peer)) {
+            if canSuggest(UInt32(piece), to: peer) { suggest([UInt32(piece)], to: peer) }
+        }
+    }
+
+    private func canSuggest(_ piece: UInt32, to peer: Peer) -> Bool {
+        peer.supportsFast && peer.sentAvailability && picker.have[Int(piece)] && !peer.bitfield[Int(piece)]
+            && !peer.suggestedToPeer.contains(piece)
+    }
+
+    private func suggest(_ pieces: [UInt32], to peer: Peer) {
+        guard !pieces.isEmpty else { return }
+        // Remembered so each goes once; forgotten in bulk so the set stays small.
+        if peer.suggestedToPeer.count + pieces.count > 256 { peer.suggestedToPeer.removeAll() }
+        for piece in pieces {
+            peer.suggestedToPeer.insert(piece)
+            peer.send(.suggest(piece), flush: false)
+        }
+        peer.scheduleFlush()
     }
 
     @discardableResult

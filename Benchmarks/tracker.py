@@ -17,7 +17,7 @@ percentiles and tracker CPU per announce (user+system of the tracker process: th
 does not depend on how the 2 cores are shared with the client), then the exact commands.
 
     Benchmarks/tracker.py [--torrents 100000] [--peers 10] [--duration 10] [--skip-fill] [--no-build]
-                          [--nerd-whitelist] [--quiet-wait 60]
+                          [--nerd-whitelist] [--quiet-wait 60] [--only udp http ...]
 
 Before each load the script waits (up to --quiet-wait s) for other processes to go quiet, and
 flags a scenario during which they still used more than a quarter of a core.
@@ -310,6 +310,8 @@ def main():
     ap.add_argument("--window", type=int, default=64, help="requests/connections in flight")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--skip-fill", action="store_true")
+    ap.add_argument("--only", nargs="+", choices=[key for key, _, _ in SCENARIOS],
+                    help="run just these scenarios (default: all)")
     ap.add_argument("--no-build", action="store_true", help="use the binaries already built")
     ap.add_argument("--nerd-whitelist", action="store_true", help="give nerd the same allow-list (--allow)")
     ap.add_argument("--quiet-wait", type=float, default=60.0,
@@ -354,6 +356,7 @@ def main():
         all_results = []
         for key, title, scenario_args in SCENARIOS:
             if key == "fill" and args.skip_fill: continue
+            if args.only and key not in args.only: continue
             print("-- " + title, flush=True)
             results = {}
             for tracker in trackers:

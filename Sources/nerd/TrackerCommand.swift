@@ -38,6 +38,9 @@ struct TrackerCommand: AsyncParsableCommand {
     @Option(help: "Most peers over all torrents.")
     var maxPeers: Int = 20_000_000
 
+    @Option(help: "Most peers (ports) one IP address may have in one torrent.")
+    var maxPeersPerIp: Int = 32
+
     @Option(help: "Event loop threads (default: half the cores, at least one).")
     var threads: Int?
 
@@ -48,6 +51,7 @@ struct TrackerCommand: AsyncParsableCommand {
         if !noHttp, Self.split(http) == nil { throw ValidationError("--http must be HOST:PORT, got \(http)") }
         if !noUdp, Self.split(udp) == nil { throw ValidationError("--udp must be HOST:PORT, got \(udp)") }
         if noHttp && noUdp { throw ValidationError("--no-http and --no-udp together leave nothing to serve") }
+        guard maxPeersPerIp >= 1 else { throw ValidationError("--max-peers-per-ip must be at least 1") }
         guard interval >= 1 else { throw ValidationError("--interval must be at least 1 second") }
     }
 
@@ -61,7 +65,7 @@ struct TrackerCommand: AsyncParsableCommand {
             http: noHttp ? nil : Self.split(http).map { Self.guarded($0, loopbackOnly) },
             udp: noUdp ? nil : Self.split(udp).map { Self.guarded($0, loopbackOnly) },
             interval: interval,
-            limits: .init(maxTorrents: maxTorrents, maxPeers: maxPeers),
+            limits: .init(maxTorrents: maxTorrents, maxPeers: maxPeers, maxPeersPerAddress: maxPeersPerIp),
             allowList: allowList, loopbackOnly: loopbackOnly, threads: threads ?? TrackerServer.defaultThreads)
         let server = TrackerServer(configuration: configuration, logger: Logger(label: "nerd.tracker"))
         do {

@@ -129,12 +129,13 @@ import Testing
     @Test func fastPathWritesTheSameBytesAsTheGeneralEncoder() throws {
         let peers4 = TrackerPeer(ip: [127, 0, 0, 1], port: 6881).compact + TrackerPeer(ip: [10, 0, 0, 9], port: 1).compact
         let peers6 = TrackerPeer(ip: [UInt8](repeating: 0, count: 15) + [1], port: 2).compact
-        for (p4, p6) in [(peers4, peers6), (peers4, []), ([], [])] {
+        for (p4, p6, warning) in [(peers4, peers6, nil), (peers4, [], nil), ([], [], nil), (peers4, peers6, "swarm is full")] {
             let fast = HTTPTrackerCodec.encodeCompactAnnounce(interval: 1800, minInterval: 300, complete: 12, incomplete: 0,
-                                                              peers4: p4, peers6: p6)
+                                                              peers4: p4, peers6: p6, warning: warning)
             var pairs: [(String, BencodeValue)] = [("interval", .integer(1800)), ("min interval", .integer(300)),
                                                    ("complete", .integer(12)), ("incomplete", .integer(0)), ("peers", .string(p4))]
             if !p6.isEmpty { pairs.append(("peers6", .string(p6))) }
+            if let warning { pairs.append(("warning message", .string(Array(warning.utf8)))) }
             #expect(fast == (try BencodeEncoder.encode(.dictionary(pairs))))
         }
     }

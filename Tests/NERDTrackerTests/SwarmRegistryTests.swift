@@ -57,8 +57,30 @@ import Testing
         #expect(registry.statistics().peers == 20)
     }
 
+    /// One address may hold only so many ports in a swarm; other addresses, other swarms and
+    /// the peers already stored are unaffected, and a refused peer still gets peers.
+    @Test func onePeerAddressCannotFillASwarm() throws {
+        let registry = SwarmRegistry(limits: .init(maxPeersPerAddress: 3))
+        for port in 1...3 { #expect(try announce(registry, port: UInt16(port), event: .started).refused == nil) }
+        let fourth = try announce(registry, port: 4, event: .started)
+        #expect(fourth.refused?.message == "this address holds its maximum of peers in the swarm")
+        #expect(ports(fourth.peers4) == [1, 2, 3])
+        #expect(try announce(registry, port: 2).refused == nil, "a stored peer re-announces")
+        #expect(try announce(registry, port: 9, ip: [127, 0, 0, 2]).refused == nil)
+        #expect(try announce(registry, port: 4, hash: [UInt8](repeating: 0xBB, count: 20)).refused == nil)
+        // Addresses on either side in sort order do not count towards each other.
+        #expect(try announce(registry, port: 1, ip: [127, 0, 0, 0]).refused == nil)
+        _ = try announce(registry, port: 1, event: .stopped)
+        #expect(try announce(registry, port: 4).refused == nil, "room again after a peer stopped")
+        // IPv6 likewise.
+        let v6: [UInt8] = [0x20, 0x01, 0x0d, 0xb8] + [UInt8](repeating: 0, count: 11) + [1]
+        for port in 1...3 { #expect(try announce(registry, port: UInt16(port), ip: v6).refused == nil) }
+        #expect(try announce(registry, port: 4, ip: v6).refused != nil)
+        #expect(registry.statistics().peers == 3 + 1 + 1 + 1 + 3)
+    }
+
     @Test func randomStartsHandOutEveryPeer() throws {
-        let registry = SwarmRegistry()
+        let registry = SwarmRegistry(limits: .init(maxPeersPerAddress: 100))
         for port in 1...100 { _ = try announce(registry, port: UInt16(port)) }
         var seen = Set<UInt16>()
         for _ in 0..<200 { seen.formUnion(ports(try announce(registry, port: 1, numWant: 10).peers4)) }

@@ -54,6 +54,21 @@ import Testing
         }
     }
 
+    /// A peer past the per-address limit still gets peers, and over HTTP a warning message.
+    @Test func perAddressLimitIsWarnedAboutOverHTTP() async throws {
+        let configuration = TrackerServer.Configuration(http: ("127.0.0.1", 0), udp: ("127.0.0.1", 0), interval: 120,
+                                                        limits: .init(maxPeersPerAddress: 2), loopbackOnly: true, threads: 1)
+        try await withTracker(configuration) { server, client in
+            let http = "http://\(server.httpAddress!)/announce"
+            #expect(try await client.announce(http, request(port: 1001)).warning == nil)
+            #expect(try await client.announce("udp://\(server.udpAddress!)/announce", request(port: 1002)).warning == nil)
+            let third = try await client.announce(http, request(port: 1003))
+            #expect(third.warning == "this address holds its maximum of peers in the swarm")
+            #expect(Set(third.peers.map(\.port)) == [1001, 1002])
+            #expect(server.registry.statistics().peers == 2)
+        }
+    }
+
     @Test func paymentTermsTravelOverHTTP() async throws {
         try await withTracker { server, client in
             let url = "http://\(server.httpAddress!)/announce"
@@ -113,6 +128,45 @@ import Testing
             #expect(backedUp, "the server kept reading from a client that does not read")
             #expect(try await client.announce("http://\(address)/announce", request(port: 4001)).interval == 120)
             try await channel.close()
+        }
+    }
+
+    /// A connection that stops half-way through a request is closed after the idle timeout,
+    /// on each event loop. One that never sends a byte is not even handed to the server
+    /// (TCP_DEFER_ACCEPT) until the kernel gives up waiting, a few seconds, and is then closed
+    /// like the others: no descriptor is held for long either way.
+    @Test func silentHTTPConnectionsAreClosed() async throws {
+        var configuration = TrackerServer.Configuration(http: ("127.0.0.1", 0), udp: nil, loopbackOnly: true, threads: 2)
+        configuration.httpIdleTimeout = .seconds(1)
+        try await withTracker(configuration) { server, _ in
+            let address = server.httpAddress!
+            let colon = address.lastIndex(of: ":")!
+            let host = String(address[..<colon])
+            let port = Int(address[address.index(after: colon)...])!
+            func connect() async throws -> Channel {
+                try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: host, port: port).get()
+            }
+            let silent = try await connect()
+            var stalled: [Channel] = []
+            for _ in 0..<4 {
+                let channel = try await connect()
+                try await channel.writeAndFlush(ByteBuffer(string: "GET /announce?info_ha"))
+                stalled.append(channel)
+            }
+            let started = ContinuousClock.now
+            for channel in stalled { try await channel.closeFuture.get() }
+            let waited = ContinuousClock.now - started
+            #expect(waited >= .milliseconds(900) && waited < .seconds(4), "closed after \(waited)")
+            let closed = try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask { try await silent.closeFuture.get(); return true }
+                group.addTask { try await Task.sleep(for: .seconds(20)); return false }
+                defer { group.cancelAll() }
+                return try await group.next()!
+            }
+            #expect(closed, "a connection that never spoke is still open after 20 s")
+            // The server still answers.
+            let (status, _) = try await Self.rawGet("http://\(address)/scrape")
+            #expect(status == 200)
         }
     }
 

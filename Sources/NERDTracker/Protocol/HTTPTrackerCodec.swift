@@ -41,10 +41,10 @@ public enum HTTPTrackerCodec {
     /// - Throws: ``TrackerError`` `.invalidRequest` naming the missing or malformed key.
     public static func parseAnnounce(query: Substring) throws(TrackerError) -> AnnounceRequest {
         let q = try QueryString(query)
-        guard let infoHash = q.first("info_hash"), infoHash.count == 20 else {
+        guard let infoHash = q.first("info_hash").map(Array.init), infoHash.count == 20 else {
             throw TrackerError(.invalidRequest, "info_hash missing or not 20 bytes")
         }
-        guard let peerID = q.first("peer_id"), peerID.count == 20 else {
+        guard let peerID = q.first("peer_id").map(Array.init), peerID.count == 20 else {
             throw TrackerError(.invalidRequest, "peer_id missing or not 20 bytes")
         }
         guard let port: UInt16 = try q.integer("port", in: 0...65535) else {
@@ -120,12 +120,13 @@ public enum HTTPTrackerCodec {
     /// Encodes an announce reply; compact peer strings are passed pre-built so a server can
     /// write them without making ``TrackerPeer`` values.
     static func encodeAnnounce(interval: Int, minInterval: Int, complete: Int, incomplete: Int, compact: Bool,
-                               peers4: [UInt8], peers6: [UInt8], terms: [(compact: [UInt8], terms: PaymentTerms)])
+                               peers4: [UInt8], peers6: [UInt8], terms: [(compact: [UInt8], terms: PaymentTerms)],
+                               warning: String? = nil)
         -> [UInt8]
     {
         if compact && terms.isEmpty {
             return encodeCompactAnnounce(interval: interval, minInterval: minInterval, complete: complete, incomplete: incomplete,
-                                         peers4: peers4, peers6: peers6)
+                                         peers4: peers4, peers6: peers6, warning: warning)
         }
         var pairs: [(String, BencodeValue)] = [
             ("interval", .integer(interval)),
@@ -146,13 +147,14 @@ public enum HTTPTrackerCodec {
             let entries = terms.map { BencodeValue.Entry(key: $0.compact, value: encode($0.terms)) }
             pairs.append(("nerd", BencodeValue(.dictionary(entries))))
         }
+        if let warning { pairs.append(("warning message", .string(Array(warning.utf8)))) }
         return (try? BencodeEncoder.encode(.dictionary(pairs))) ?? encodeFailure("internal error")
     }
 
     /// The common reply, written straight out in canonical key order (no value tree): this is
     /// the tracker's hot path. Same bytes as the general encoder.
     static func encodeCompactAnnounce(interval: Int, minInterval: Int, complete: Int, incomplete: Int, peers4: [UInt8],
-                                      peers6: [UInt8]) -> [UInt8] {
+                                      peers6: [UInt8], warning: String? = nil) -> [UInt8] {
         var out = [UInt8]()
         out.reserveCapacity(96 + peers4.count + peers6.count)
         func integer(_ key: StaticString, _ value: Int) {
@@ -174,6 +176,7 @@ public enum HTTPTrackerCodec {
         integer("12:min interval", minInterval)
         string("5:peers", peers4)
         if !peers6.isEmpty { string("6:peers6", peers6) }
+        if let warning { string("15:warning message", Array(warning.utf8)) }
         out.append(UInt8(ascii: "e"))
         return out
     }

@@ -11,28 +11,32 @@ struct QueryString {
     /// Most `key=value` pairs accepted.
     static let maxPairs = 100
 
-    private(set) var pairs: [(key: [UInt8], value: [UInt8])] = []
+    /// Every key and value, percent-decoded, back to back; `pairs` index into it. One buffer
+    /// instead of two arrays per pair: announces are the tracker's hot path.
+    private var decoded: [UInt8] = []
+    private var pairs: [(key: Range<Int>, value: Range<Int>)] = []
 
     /// - Throws: ``TrackerError`` `.invalidRequest` for a malformed escape or a limit passed.
     init(_ query: Substring) throws(TrackerError) {
-        let result: Result<[(key: [UInt8], value: [UInt8])], TrackerError>? = query.utf8.withContiguousStorageIfAvailable { bytes in
-            do throws(TrackerError) { return .success(try Self.split(bytes)) } catch { return .failure(error) }
+        var query = query
+        let result: Result<Void, TrackerError>? = query.utf8.withContiguousStorageIfAvailable { bytes in
+            do throws(TrackerError) { return .success(try split(bytes)) } catch { return .failure(error) }
         }
         if let result {
-            pairs = try result.get()
+            try result.get()
             return
         }
-        // Not contiguous (rare): copy once.
-        let copy = Array(query.utf8)
-        let copied: Result<[(key: [UInt8], value: [UInt8])], TrackerError> = copy.withUnsafeBufferPointer { bytes in
-            do throws(TrackerError) { return .success(try Self.split(bytes)) } catch { return .failure(error) }
-        }
-        pairs = try copied.get()
+        // Not contiguous (rare): make it so and go again.
+        query.makeContiguousUTF8()
+        let copied: Result<Void, TrackerError> = query.utf8.withContiguousStorageIfAvailable { bytes in
+            do throws(TrackerError) { return .success(try split(bytes)) } catch { return .failure(error) }
+        } ?? .failure(TrackerError(.invalidRequest, "unreadable query"))
+        try copied.get()
     }
 
-    private static func split(_ bytes: UnsafeBufferPointer<UInt8>) throws(TrackerError) -> [(key: [UInt8], value: [UInt8])] {
-        guard bytes.count <= maxLength else { throw TrackerError(.invalidRequest, "query longer than \(maxLength) bytes") }
-        var pairs: [(key: [UInt8], value: [UInt8])] = []
+    private mutating func split(_ bytes: UnsafeBufferPointer<UInt8>) throws(TrackerError) {
+        guard bytes.count <= Self.maxLength else { throw TrackerError(.invalidRequest, "query longer than \(Self.maxLength) bytes") }
+        decoded.reserveCapacity(bytes.count)
         pairs.reserveCapacity(12)
         var start = 0
         while start < bytes.count {
@@ -43,20 +47,20 @@ struct QueryString {
                 end += 1
             }
             if end > start {
-                guard pairs.count < maxPairs else { throw TrackerError(.invalidRequest, "more than \(maxPairs) query parameters") }
+                guard pairs.count < Self.maxPairs else { throw TrackerError(.invalidRequest, "more than \(Self.maxPairs) query parameters") }
                 let keyEnd = equals < 0 ? end : equals
                 let key = try unescape(bytes, start, keyEnd)
-                let value = equals < 0 ? [] : try unescape(bytes, equals + 1, end)
+                let value = equals < 0 ? decoded.endIndex..<decoded.endIndex : try unescape(bytes, equals + 1, end)
                 pairs.append((key, value))
             }
             start = end + 1
         }
-        return pairs
     }
 
-    private static func unescape(_ bytes: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) throws(TrackerError) -> [UInt8] {
-        var out = [UInt8]()
-        out.reserveCapacity(to - from)
+    /// Decodes `bytes[from..<to]` onto the end of `decoded`.
+    /// - Returns: where it landed.
+    private mutating func unescape(_ bytes: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) throws(TrackerError) -> Range<Int> {
+        let first = decoded.endIndex
         var i = from
         while i < to {
             let c = bytes[i]
@@ -65,31 +69,40 @@ struct QueryString {
                 else {
                     throw TrackerError(.invalidRequest, "malformed percent-escape in \"\(String(decoding: UnsafeBufferPointer(rebasing: bytes[from..<min(to, from + 40)]), as: UTF8.self))\"")
                 }
-                out.append(byte)
+                decoded.append(byte)
                 i += 3
             } else {
-                out.append(c == UInt8(ascii: "+") ? UInt8(ascii: " ") : c)
+                decoded.append(c == UInt8(ascii: "+") ? UInt8(ascii: " ") : c)
                 i += 1
             }
         }
-        return out
+        return first..<decoded.endIndex
+    }
+
+    private func matches(_ range: Range<Int>, _ key: StaticString) -> Bool {
+        guard range.count == key.utf8CodeUnitCount else { return false }
+        let wanted = UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)
+        var j = 0
+        for i in range {
+            guard decoded[i] == wanted[j] else { return false }
+            j += 1
+        }
+        return true
     }
 
     /// The first value for `key`.
-    func first(_ key: String) -> [UInt8]? {
-        let wanted = Array(key.utf8)
-        return pairs.first { $0.key == wanted }?.value
+    func first(_ key: StaticString) -> ArraySlice<UInt8>? {
+        pairs.first { matches($0.key, key) }.map { decoded[$0.value] }
     }
 
     /// Every value for `key`, in order.
-    func all(_ key: String) -> [[UInt8]] {
-        let wanted = Array(key.utf8)
-        return pairs.filter { $0.key == wanted }.map(\.value)
+    func all(_ key: StaticString) -> [[UInt8]] {
+        pairs.filter { matches($0.key, key) }.map { Array(decoded[$0.value]) }
     }
 
     /// The first value for `key` as a decimal integer within `range`.
     /// - Throws: ``TrackerError`` `.invalidRequest` if present but not such a number.
-    func integer<T: FixedWidthInteger>(_ key: String, in range: ClosedRange<T>) throws(TrackerError) -> T? {
+    func integer<T: FixedWidthInteger>(_ key: StaticString, in range: ClosedRange<T>) throws(TrackerError) -> T? {
         guard let raw = first(key) else { return nil }
         guard raw.count <= 20, let value = Self.decimal(raw, as: T.self), range.contains(value) else {
             throw TrackerError(.invalidRequest, "\(key) is not an integer in \(range)")
@@ -98,11 +111,11 @@ struct QueryString {
     }
 
     /// Parses an optionally signed decimal without making a String.
-    private static func decimal<T: FixedWidthInteger>(_ raw: [UInt8], as: T.Type) -> T? {
-        guard !raw.isEmpty else { return nil }
+    private static func decimal<T: FixedWidthInteger>(_ raw: ArraySlice<UInt8>, as: T.Type) -> T? {
+        guard let sign = raw.first else { return nil }
         var negative = false
-        var digits = raw[...]
-        if raw[0] == UInt8(ascii: "-") {
+        var digits = raw
+        if sign == UInt8(ascii: "-") {
             guard T.isSigned, raw.count > 1 else { return nil }
             negative = true
             digits = raw.dropFirst()

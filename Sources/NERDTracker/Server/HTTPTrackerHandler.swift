@@ -13,11 +13,35 @@ final class HTTPTrackerHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     private let server: TrackerServer.Core
+    private let sweeper: IdleConnectionSweeper
     private var head: HTTPRequestHead?
+    private var context: ChannelHandlerContext?
+    /// The sweeper's round when this connection last sent something.
+    private(set) var lastActiveRound = 0
 
-    init(server: TrackerServer.Core) { self.server = server }
+    init(server: TrackerServer.Core, sweeper: IdleConnectionSweeper) {
+        self.server = server
+        self.sweeper = sweeper
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        lastActiveRound = sweeper.round
+        sweeper.add(self)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        sweeper.remove(self)
+        self.context = nil
+    }
+
+    /// Silent too long: closed, so it cannot hold a descriptor forever.
+    func closeIdle() {
+        context?.close(promise: nil)
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        lastActiveRound = sweeper.round
         switch unwrapInboundIn(data) {
         case .head(let request):
             head = request
@@ -35,14 +59,6 @@ final class HTTPTrackerHandler: ChannelInboundHandler {
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         context.channel.setOption(ChannelOptions.autoRead, value: context.channel.isWritable).whenFailure { _ in }
         context.fireChannelWritabilityChanged()
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is IdleStateHandler.IdleStateEvent {
-            context.close(promise: nil)
-        } else {
-            context.fireUserInboundEventTriggered(event)
-        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
@@ -100,9 +116,16 @@ final class HTTPTrackerHandler: ChannelInboundHandler {
     static func response(version: HTTPVersion, status: HTTPResponseStatus, contentType: String, body: [UInt8],
                          keepAlive: Bool, allocator: ByteBufferAllocator) -> ByteBuffer {
         var buffer = allocator.buffer(capacity: body.count + 128)
-        buffer.writeString("HTTP/\(version.major).\(version.minor) \(status.code) \(status.reasonPhrase)\r\n")
-        buffer.writeString("Content-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n")
-        buffer.writeString(keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n")
+        if status == .ok, contentType == "text/plain", version == .http1_1 {
+            // Every announce and scrape answer starts the same way.
+            buffer.writeStaticString("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ")
+        } else {
+            buffer.writeString("HTTP/\(version.major).\(version.minor) \(status.code) \(status.reasonPhrase)\r\n")
+            buffer.writeString("Content-Type: \(contentType)\r\nContent-Length: ")
+        }
+        buffer.writeString(String(body.count))
+        buffer.writeStaticString("\r\n")
+        buffer.writeStaticString(keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n")
         buffer.writeBytes(body)
         return buffer
     }
@@ -118,7 +141,7 @@ final class HTTPTrackerHandler: ChannelInboundHandler {
             return HTTPTrackerCodec.encodeAnnounce(
                 interval: server.interval, minInterval: server.minInterval, complete: result.complete,
                 incomplete: result.incomplete, compact: request.compact, peers4: result.peers4, peers6: result.peers6,
-                terms: result.terms)
+                terms: result.terms, warning: result.refused?.message)
         } catch {
             server.metrics.badRequests.increment()
             return HTTPTrackerCodec.encodeFailure(error.message)

@@ -34,7 +34,7 @@ struct SwarmPeers {
     var isEmpty: Bool { peers4.isEmpty && peers6.isEmpty }
 
     /// What an announce changed.
-    enum Change { case added, updated, removed, unchanged }
+    enum Change { case added, updated, removed, unchanged, tooManyFromAddress }
 
     /// What ``announce(compact:seeder:event:stamp:terms:mayAdd:maxPeers:storable:wanted:withTerms:peers4:peers6:random:)`` did.
     struct Outcome {
@@ -48,10 +48,11 @@ struct SwarmPeers {
 
     /// Records an announce (unless `storable` is false) and picks up to `wanted` peers for it.
     mutating func announce(compact: [UInt8], seeder: Bool, event: AnnounceRequest.Event, stamp: UInt32, terms newTerms: PaymentTerms?,
-                           mayAdd: Bool, maxPeers: Int, storable: Bool, wanted: Int, withTerms: Bool,
+                           mayAdd: Bool, maxPeers: Int, maxPerAddress: Int = .max, storable: Bool, wanted: Int, withTerms: Bool,
                            peers4 out4: inout [UInt8], peers6 out6: inout [UInt8], random: inout some RandomNumberGenerator) -> Outcome {
         let change = storable
-            ? record(compact: compact, seeder: seeder, event: event, stamp: stamp, terms: newTerms, mayAdd: mayAdd && count < maxPeers)
+            ? record(compact: compact, seeder: seeder, event: event, stamp: stamp, terms: newTerms, mayAdd: mayAdd && count < maxPeers,
+                     maxPerAddress: maxPerAddress)
             : .unchanged
         var picked: [(compact: [UInt8], terms: PaymentTerms)] = []
         if wanted > 0 {
@@ -67,8 +68,10 @@ struct SwarmPeers {
     /// - Parameters:
     ///   - stamp: seconds on the registry's clock (only the low 15 bits are kept).
     ///   - mayAdd: whether a new peer fits the registry's limits.
+    ///   - maxPerAddress: most peers (ports) one IP address may have in the swarm; a new port
+    ///     beyond it is not stored (``Change/tooManyFromAddress``).
     mutating func record(compact: [UInt8], seeder: Bool, event: AnnounceRequest.Event, stamp: UInt32,
-                         terms newTerms: PaymentTerms?, mayAdd: Bool) -> Change {
+                         terms newTerms: PaymentTerms?, mayAdd: Bool, maxPerAddress: Int = .max) -> Change {
         let state = (seeder ? Self.seederBit : 0) | (UInt64(stamp) & Self.stampMask)
         var change: Change
         var wasSeeder = false
@@ -88,6 +91,13 @@ struct SwarmPeers {
                 return .unchanged
             case (false, _):
                 guard mayAdd else { return .unchanged }
+                // Same address, other ports: neighbours in the sorted array.
+                var sameAddress = 0
+                var j = index
+                while sameAddress < maxPerAddress, j > 0, peers4[j - 1] >> 32 == key >> 16 { sameAddress += 1; j -= 1 }
+                j = index
+                while sameAddress < maxPerAddress, j < peers4.count, peers4[j] >> 32 == key >> 16 { sameAddress += 1; j += 1 }
+                guard sameAddress < maxPerAddress else { return .tooManyFromAddress }
                 Self.growGently(&peers4)
                 peers4.insert(key << 16 | state, at: index)
                 change = .added
@@ -108,6 +118,12 @@ struct SwarmPeers {
                 return .unchanged
             case (false, _):
                 guard mayAdd else { return .unchanged }
+                var sameAddress = 0
+                var j = index
+                while sameAddress < maxPerAddress, j > 0, (peers6[j - 1].high, peers6[j - 1].low) == (high, low) { sameAddress += 1; j -= 1 }
+                j = index
+                while sameAddress < maxPerAddress, j < peers6.count, (peers6[j].high, peers6[j].low) == (high, low) { sameAddress += 1; j += 1 }
+                guard sameAddress < maxPerAddress else { return .tooManyFromAddress }
                 Self.growGently(&peers6)
                 peers6.insert(Peer6(high: high, low: low, port: port, state: UInt16(state)), at: index)
                 change = .added

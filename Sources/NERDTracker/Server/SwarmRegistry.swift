@@ -31,9 +31,13 @@ public final class SwarmRegistry: Sendable {
         public var maxNumWant: Int
         /// Peers returned when `numwant` is absent.
         public var defaultNumWant: Int
+        /// Most peers (distinct ports) one IP address may have in one torrent, so a single host
+        /// cannot fill a swarm with made-up peers; room for several clients behind one NAT.
+        public var maxPeersPerAddress: Int
 
         public init(maxTorrents: Int = 2_000_000, maxPeersPerTorrent: Int = 200_000, maxPeers: Int = 20_000_000,
-                    maxNumWant: Int = 200, defaultNumWant: Int = 50) {
+                    maxNumWant: Int = 200, defaultNumWant: Int = 50, maxPeersPerAddress: Int = 32) {
+            self.maxPeersPerAddress = max(1, maxPeersPerAddress)
             self.maxTorrents = maxTorrents
             self.maxPeersPerTorrent = maxPeersPerTorrent
             self.maxPeers = maxPeers
@@ -132,7 +136,7 @@ public final class SwarmRegistry: Sendable {
             // One in-place access to the swarm: record the announce, count, pick peers.
             let outcome = shard.swarms.values[i].announce(
                 compact: compactAddress, seeder: request.isSeeder, event: request.event, stamp: stamp, terms: request.terms,
-                mayAdd: fits, maxPeers: limits.maxPeersPerTorrent,
+                mayAdd: fits, maxPeers: limits.maxPeersPerTorrent, maxPerAddress: limits.maxPeersPerAddress,
                 // Port 0 means the peer takes no connections: it gets peers but is not handed out.
                 storable: request.port != 0, wanted: request.event == .stopped ? 0 : wanted, withTerms: request.wantsTerms,
                 peers4: &result.peers4, peers6: &result.peers6, random: &shard.random)
@@ -140,6 +144,8 @@ public final class SwarmRegistry: Sendable {
             case .added: shard.peerCount += 1
             case .removed: shard.peerCount -= 1
             case .updated: break
+            case .tooManyFromAddress:
+                result.refused = TrackerError(.full, "this address holds its maximum of peers in the swarm")
             case .unchanged:
                 if request.event != .stopped, request.port != 0 { result.refused = TrackerError(.full, "swarm or tracker holds its maximum of peers") }
             }

@@ -38,7 +38,7 @@ struct TrackerCommand: AsyncParsableCommand {
     @Option(help: "Most peers over all torrents.")
     var maxPeers: Int = 20_000_000
 
-    @Option(help: "Most peers (ports) one IP address may have in one torrent.")
+    @Option(help: "Most peers one IPv4 address (any ports) or IPv6 /64 may have in one torrent; 0: no limit.")
     var maxPeersPerIp: Int = 32
 
     @Option(help: "Event loop threads (default: half the cores, at least one).")
@@ -51,7 +51,7 @@ struct TrackerCommand: AsyncParsableCommand {
         if !noHttp, Self.split(http) == nil { throw ValidationError("--http must be HOST:PORT, got \(http)") }
         if !noUdp, Self.split(udp) == nil { throw ValidationError("--udp must be HOST:PORT, got \(udp)") }
         if noHttp && noUdp { throw ValidationError("--no-http and --no-udp together leave nothing to serve") }
-        guard maxPeersPerIp >= 1 else { throw ValidationError("--max-peers-per-ip must be at least 1") }
+        guard maxPeersPerIp >= 0 else { throw ValidationError("--max-peers-per-ip must be 0 (no limit) or more") }
         guard interval >= 1 else { throw ValidationError("--interval must be at least 1 second") }
     }
 

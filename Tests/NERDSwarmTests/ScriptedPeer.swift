@@ -88,6 +88,17 @@ final class ScriptedPeer {
         return out
     }
 
+    /// Reads and discards until the other side closes (`true`) or nothing arrives for the
+    /// socket timeout (`false`).
+    func awaitClose() -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n == 0 { return true }
+            if n < 0 { return errno == ECONNRESET }
+        }
+    }
+
     func receiveHandshake() -> Handshake? {
         receive(count: Handshake.length).flatMap { try? Handshake(bytes: $0) }
     }

@@ -34,6 +34,28 @@ import Testing
         #expect(Set(requests.map(\.index)).count == 14)
     }
 
+    /// BEP 6: suggest is valid only when both sides support the fast extension.
+    @Test func suggestWithoutTheFastExtensionClosesTheConnection() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let metainfo = try SwarmTransferTests.makeContent(dir, version: .v1)
+        var configuration = SwarmSession.Configuration(listen: PeerAddress("127.0.0.1:0"), loopbackOnly: true)
+        configuration.encryption = .disabled
+        let leecher = SwarmSession(configuration: configuration)
+        try await leecher.start()
+        let torrent = try await leecher.add(metainfo: metainfo, savePath: dir.path + "/out")
+        let listener = try #require(ScriptedPeer.listen())
+        defer { close(listener.fd) }
+        leecher.connect(to: PeerAddress(host: "127.0.0.1", port: listener.port), torrent: torrent)
+        let peer = try #require(ScriptedPeer.accept(on: listener.fd))
+        #expect(peer.receiveHandshake() != nil)
+        peer.send(Handshake(reserved: [], infoHash: metainfo.infoHashes.wireBytes, peerID: Self.peerID("plain")).bytes)
+        peer.send(.have(0))
+        peer.send(.suggest(1))
+        #expect(peer.awaitClose())
+        await leecher.shutdown()
+    }
+
     /// Accepts the session's connection, announces every piece, suggests `pieces` (plus one
     /// out of range, which must be ignored), unchokes, and returns the first batch of requests.
     static func playSeed(on listener: Int32, infoHash: [UInt8], pieceCount: Int, suggesting pieces: [UInt32]) -> [BlockRequest] {

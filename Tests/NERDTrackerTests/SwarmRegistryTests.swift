@@ -72,11 +72,21 @@ import Testing
         #expect(try announce(registry, port: 1, ip: [127, 0, 0, 0]).refused == nil)
         _ = try announce(registry, port: 1, event: .stopped)
         #expect(try announce(registry, port: 4).refused == nil, "room again after a peer stopped")
-        // IPv6 likewise.
-        let v6: [UInt8] = [0x20, 0x01, 0x0d, 0xb8] + [UInt8](repeating: 0, count: 11) + [1]
-        for port in 1...3 { #expect(try announce(registry, port: UInt16(port), ip: v6).refused == nil) }
+        // IPv6 counts per /64: other addresses in the same /64 are the same host.
+        let prefix: [UInt8] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 7]
+        let v6 = prefix + [0, 0, 0, 0, 0, 0, 0, 1]
+        for port in 1...2 { #expect(try announce(registry, port: UInt16(port), ip: v6).refused == nil) }
+        #expect(try announce(registry, port: 1, ip: prefix + [0xFF, 0, 0, 0, 0, 0, 0, 9]).refused == nil)
         #expect(try announce(registry, port: 4, ip: v6).refused != nil)
-        #expect(registry.statistics().peers == 3 + 1 + 1 + 1 + 3)
+        #expect(try announce(registry, port: 5, ip: prefix + [0, 0, 0, 0, 0, 0, 0, 2]).refused != nil)
+        #expect(try announce(registry, port: 1, ip: [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 8] + [0, 0, 0, 0, 0, 0, 0, 1]).refused == nil)
+        #expect(registry.statistics().peers == 3 + 1 + 1 + 1 + 3 + 1)
+    }
+
+    @Test func zeroMeansNoPerAddressLimit() throws {
+        let registry = SwarmRegistry(limits: .init(maxPeersPerAddress: 0))
+        for port in 1...100 { #expect(try announce(registry, port: UInt16(port)).refused == nil) }
+        #expect(registry.statistics().peers == 100)
     }
 
     @Test func randomStartsHandOutEveryPeer() throws {

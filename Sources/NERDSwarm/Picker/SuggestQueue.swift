@@ -24,6 +24,11 @@ struct SuggestQueue {
         return true
     }
 
+    /// The piece left memory (the read cache dropped it): no longer worth suggesting.
+    mutating func remove(_ piece: UInt32) {
+        pieces.removeAll { $0 == piece }
+    }
+
     /// Up to `count` suggestions, newest first, that `isWanted` accepts.
     func candidates(count: Int, where isWanted: (UInt32) -> Bool) -> [UInt32] {
         var out: [UInt32] = []

@@ -37,14 +37,19 @@ struct ReadCache {
         return data.getSlice(at: Int(request.begin) - key.chunk * chunkSize, length: Int(request.length))
     }
 
-    mutating func insert(_ data: ByteBuffer, for key: Key) {
-        guard entries[key] == nil else { return }
+    /// - Returns: the stretches dropped to make room, oldest first.
+    @discardableResult
+    mutating func insert(_ data: ByteBuffer, for key: Key) -> [Key] {
+        guard entries[key] == nil else { return [] }
         entries[key] = data
         order.append(key)
         bytes += data.readableBytes
+        var evicted: [Key] = []
         while bytes > capacity, !order.isEmpty {
             let oldest = order.removeFirst()
             bytes -= entries.removeValue(forKey: oldest)?.readableBytes ?? 0
+            evicted.append(oldest)
         }
+        return evicted
     }
 }

@@ -654,7 +654,7 @@ public final class Torrent: @unchecked Sendable {
                 for (peer, request) in waiting { self.fail(request, for: peer) }
                 return
             }
-            self.readCache.insert(data, for: key)
+            let evicted = self.readCache.insert(data, for: key)
             for (peer, request) in waiting {
                 if let block = self.readCache.block(request, in: key) {
                     self.deliver(block, request, to: peer)
@@ -662,7 +662,7 @@ public final class Torrent: @unchecked Sendable {
                     self.fail(request, for: peer)
                 }
             }
-            self.pieceCached(key.piece, readFor: waiting.map { ObjectIdentifier($0.0) })
+            self.cacheChanged(added: key, evicted: evicted, readFor: waiting.map { ObjectIdentifier($0.0) })
         }
     }
 
@@ -838,10 +838,15 @@ public final class Torrent: @unchecked Sendable {
 
     // MARK: Suggestions (BEP 6)
 
-    /// A piece was read into the read cache for the given peers: in ``SuggestMode/readCache``,
-    /// suggest it to the other unchoked peers that lack it, if it is not a common piece.
-    private func pieceCached(_ piece: Int, readFor requesters: [ObjectIdentifier]) {
-        guard suggestMode == .readCache,
+    /// A stretch was read into the read cache for the given peers (and older ones dropped):
+    /// in ``SuggestMode/readCache``, a whole piece now in memory is suggested to the other
+    /// unchoked peers that lack it, if it is not a common piece; dropped pieces are forgotten.
+    private func cacheChanged(added key: ReadCache.Key, evicted: [ReadCache.Key], readFor requesters: [ObjectIdentifier]) {
+        guard suggestMode == .readCache else { return }
+        for old in evicted { suggestions.remove(UInt32(old.piece)) }
+        // Pieces over the stretch size are only partly in memory: not suggested.
+        let piece = key.piece
+        guard key.chunk == 0, storage.layout.size(ofPiece: piece) <= readCache.chunkSize,
             suggestions.pieceRead(UInt32(piece), availability: Int(picker.availability[piece]))
         else { return }
         for peer in peers.values where !peer.amChoking && !requesters.contains(ObjectIdentifier(peer)) {

@@ -68,8 +68,8 @@ struct SwarmPeers {
     /// - Parameters:
     ///   - stamp: seconds on the registry's clock (only the low 15 bits are kept).
     ///   - mayAdd: whether a new peer fits the registry's limits.
-    ///   - maxPerAddress: most peers (ports) one IP address may have in the swarm; a new port
-    ///     beyond it is not stored (``Change/tooManyFromAddress``).
+    ///   - maxPerAddress: most peers one IPv4 address (any ports) or one IPv6 /64 may have in
+    ///     the swarm; a new one beyond it is not stored (``Change/tooManyFromAddress``).
     mutating func record(compact: [UInt8], seeder: Bool, event: AnnounceRequest.Event, stamp: UInt32,
                          terms newTerms: PaymentTerms?, mayAdd: Bool, maxPerAddress: Int = .max) -> Change {
         let state = (seeder ? Self.seederBit : 0) | (UInt64(stamp) & Self.stampMask)
@@ -118,11 +118,13 @@ struct SwarmPeers {
                 return .unchanged
             case (false, _):
                 guard mayAdd else { return .unchanged }
+                // IPv6 counts per /64: one host usually holds a whole /64 and could
+                // announce from as many addresses in it as it likes.
                 var sameAddress = 0
                 var j = index
-                while sameAddress < maxPerAddress, j > 0, (peers6[j - 1].high, peers6[j - 1].low) == (high, low) { sameAddress += 1; j -= 1 }
+                while sameAddress < maxPerAddress, j > 0, peers6[j - 1].high == high { sameAddress += 1; j -= 1 }
                 j = index
-                while sameAddress < maxPerAddress, j < peers6.count, (peers6[j].high, peers6[j].low) == (high, low) { sameAddress += 1; j += 1 }
+                while sameAddress < maxPerAddress, j < peers6.count, peers6[j].high == high { sameAddress += 1; j += 1 }
                 guard sameAddress < maxPerAddress else { return .tooManyFromAddress }
                 Self.growGently(&peers6)
                 peers6.insert(Peer6(high: high, low: low, port: port, state: UInt16(state)), at: index)

@@ -31,13 +31,15 @@ public final class SwarmRegistry: Sendable {
         public var maxNumWant: Int
         /// Peers returned when `numwant` is absent.
         public var defaultNumWant: Int
-        /// Most peers (distinct ports) one IP address may have in one torrent, so a single host
-        /// cannot fill a swarm with made-up peers; room for several clients behind one NAT.
+        /// Most peers one IPv4 address (distinct ports) or one IPv6 /64 may have in one torrent,
+        /// so a single host cannot fill a swarm with made-up peers; room for several clients
+        /// behind one NAT. 0 means no limit (a tracker behind a proxy, where every client
+        /// shares the proxy's address).
         public var maxPeersPerAddress: Int
 
         public init(maxTorrents: Int = 2_000_000, maxPeersPerTorrent: Int = 200_000, maxPeers: Int = 20_000_000,
                     maxNumWant: Int = 200, defaultNumWant: Int = 50, maxPeersPerAddress: Int = 32) {
-            self.maxPeersPerAddress = max(1, maxPeersPerAddress)
+            self.maxPeersPerAddress = maxPeersPerAddress <= 0 ? .max : maxPeersPerAddress
             self.maxTorrents = maxTorrents
             self.maxPeersPerTorrent = maxPeersPerTorrent
             self.maxPeers = maxPeers

@@ -115,18 +115,13 @@ public final class TrackerServer: Sendable {
                     sweepers[ObjectIdentifier(loop)] = IdleConnectionSweeper(eventLoop: loop, timeout: configuration.httpIdleTimeout)
                 }
                 state.withLockedValue { $0.sweepers = Array(sweepers.values) }
-                let channel = try await ServerBootstrap(group: group)
+                var bootstrap = ServerBootstrap(group: group)
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                     .serverChannelOption(.backlog, value: 1024)
                     .serverChannelOption(.maxMessagesPerRead, value: 16)
                     // No child options: accepted sockets inherit TCP_NODELAY from the listener
                     // (NIO sets it there), and each child option costs a system call and a
                     // future per connection.
-                    // Hand over a connection only once its request has arrived: one wake-up
-                    // less per announce, and a client that connects and says nothing never
-                    // takes a descriptor.
-                    .serverChannelOption(ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: TCP_DEFER_ACCEPT)),
-                                         value: 5)
                     .childChannelInitializer { [core, sweepers] channel in
                         channel.eventLoop.makeCompletedFuture {
                             // Just NIOHTTP1's request decoder: announces are answered at once and in
@@ -137,7 +132,14 @@ public final class TrackerServer: Sendable {
                             try sync.addHandler(HTTPTrackerHandler(server: core, sweeper: sweepers[ObjectIdentifier(channel.eventLoop)]!))
                         }
                     }
-                    .bind(host: http.host, port: http.port).get()
+                #if os(Linux)
+                // Connections are usually handed over with their request already there: one
+                // wake-up less per announce. A client that says nothing is held by the kernel
+                // for a few seconds, then handed over and closed by the idle sweep.
+                bootstrap = bootstrap.serverChannelOption(
+                    ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: TCP_DEFER_ACCEPT)), value: 5)
+                #endif
+                let channel = try await bootstrap.bind(host: http.host, port: http.port).get()
                 state.withLockedValue { $0.channels.append(channel); $0.http = channel.localAddress }
             }
             if let udp = configuration.udp {

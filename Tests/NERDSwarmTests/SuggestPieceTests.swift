@@ -18,15 +18,9 @@ import Testing
         defer { dir.remove() }
         let metainfo = try SwarmTransferTests.makeContent(dir, version: .v1)
         #expect(metainfo.pieceCount == 14)
-        var configuration = SwarmSession.Configuration(listen: PeerAddress("127.0.0.1:0"), loopbackOnly: true)
-        configuration.encryption = .disabled  // the scripted seed speaks plain BitTorrent
-        let leecher = SwarmSession(configuration: configuration)
-        try await leecher.start()
-        let torrent = try await leecher.add(metainfo: metainfo, savePath: dir.path + "/out")
-        let listener = try #require(ScriptedPeer.listen())
-        defer { close(listener.fd) }
-        leecher.connect(to: PeerAddress(host: "127.0.0.1", port: listener.port), torrent: torrent)
-        let requests = Self.playSeed(on: listener.fd, infoHash: metainfo.infoHashes.wireBytes, pieceCount: 14,
+        let (leecher, listener) = try await Self.leecherDialling(dir, metainfo)
+        defer { close(listener) }
+        let requests = Self.playSeed(on: listener, infoHash: metainfo.infoHashes.wireBytes, pieceCount: 14,
                                      suggesting: [9, 3])
         await leecher.shutdown()
         // The suggestions open the first batch, in the order given; the rest follow.
@@ -34,20 +28,27 @@ import Testing
         #expect(Set(requests.map(\.index)).count == 14)
     }
 
-    /// BEP 6: suggest is valid only when both sides support the fast extension.
-    @Test func suggestWithoutTheFastExtensionClosesTheConnection() async throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let metainfo = try SwarmTransferTests.makeContent(dir, version: .v1)
+    /// A started session downloading `metainfo` that dials a scripted peer's listening socket
+    /// (returned; the caller closes it). Plain handshakes: the scripted peer has no MSE.
+    static func leecherDialling(_ dir: TemporaryDirectory, _ metainfo: Metainfo) async throws -> (SwarmSession, Int32) {
         var configuration = SwarmSession.Configuration(listen: PeerAddress("127.0.0.1:0"), loopbackOnly: true)
         configuration.encryption = .disabled
         let leecher = SwarmSession(configuration: configuration)
         try await leecher.start()
         let torrent = try await leecher.add(metainfo: metainfo, savePath: dir.path + "/out")
         let listener = try #require(ScriptedPeer.listen())
-        defer { close(listener.fd) }
         leecher.connect(to: PeerAddress(host: "127.0.0.1", port: listener.port), torrent: torrent)
-        let peer = try #require(ScriptedPeer.accept(on: listener.fd))
+        return (leecher, listener.fd)
+    }
+
+    /// BEP 6: suggest is valid only when both sides support the fast extension.
+    @Test func suggestWithoutTheFastExtensionClosesTheConnection() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let metainfo = try SwarmTransferTests.makeContent(dir, version: .v1)
+        let (leecher, listener) = try await Self.leecherDialling(dir, metainfo)
+        defer { close(listener) }
+        let peer = try #require(ScriptedPeer.accept(on: listener))
         #expect(peer.receiveHandshake() != nil)
         peer.send(Handshake(reserved: [], infoHash: metainfo.infoHashes.wireBytes, peerID: Self.peerID("plain")).bytes)
         peer.send(.have(0))

@@ -5,7 +5,7 @@ import NERDSwarm
 /// The options `nerd get` and `nerd seed` share: where to listen, whom to dial, which
 /// trackers to use, where resume data lives, and rate limits.
 struct PeerOptions: ParsableArguments {
-    @Option(help: "Address to accept peers on (default 0.0.0.0:6881; port 0 picks one).")
+    @Option(help: "Address to accept peers on (port 0 picks one).")
     var listen: String = "0.0.0.0:6881"
 
     @Option(name: .customLong("peer"), help: "A peer to dial, HOST:PORT; repeatable. Re-dialled while not connected.")

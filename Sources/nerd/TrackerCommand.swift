@@ -38,7 +38,8 @@ struct TrackerCommand: AsyncParsableCommand {
     @Option(help: "Most peers over all torrents.")
     var maxPeers: Int = 20_000_000
 
-    @Option(help: "Most peers one IPv4 address (any ports) or IPv6 /64 may have in one torrent; 0: no limit.")
+    // Unconditional, so that a negative number reaches validation rather than reading as a flag.
+    @Option(parsing: .unconditional, help: "Most peers one IPv4 address (any ports) or IPv6 /64 may have in one torrent; 0: no limit.")
     var maxPeersPerIp: Int = 32
 
     @Option(help: "Event loop threads (default: half the cores, at least one).")

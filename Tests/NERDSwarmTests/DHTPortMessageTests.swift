@@ -22,11 +22,7 @@ import Testing
         leecher.setDHTPort(leecherDHT)
         seeder.onDHTPort { address in heardBySeeder.withLockedValue { $0.append(address.description) } }
         leecher.onDHTPort { address in heardByLeecher.withLockedValue { $0.append(address.description) } }
-        try await seeder.start()
-        try await leecher.start()
-        _ = try await seeder.add(metainfo: metainfo, savePath: dir.path + "/seed")
-        let leech = try await leecher.add(metainfo: metainfo, savePath: dir.path + "/out")
-        leecher.connect(to: try #require(seeder.listenAddress), torrent: leech)
+        let leech = try await SwarmTransferTests.connectPair(seeder, leecher, dir, metainfo).leech
         #expect(try await SwarmTransferTests.complete(leech, within: 30))
         await leecher.shutdown()
         await seeder.shutdown()

@@ -8,25 +8,9 @@ import Testing
 @Suite(.serialized) struct MalformedPeerTests {
     /// Connects over TCP, sends `bytes`, and returns whether the other side closed within 5 s.
     func sendAndAwaitClose(_ bytes: [UInt8], to address: PeerAddress) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = UInt16(address.port).bigEndian
-        addr.sin_addr.s_addr = inet_addr(address.host)
-        let connected = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { return false }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = recv(fd, &buffer, buffer.count, 0)
-            if n == 0 { return true }  // orderly close by the node
-            if n < 0 { return errno == ECONNRESET }
-        }
+        guard let peer = ScriptedPeer.connect(to: address) else { return false }
+        peer.send(bytes)
+        return peer.awaitClose()
     }
 
     @Test func protocolViolationsDisconnectOnlyTheOffender() async throws {

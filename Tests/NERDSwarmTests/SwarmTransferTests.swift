@@ -39,6 +39,21 @@ import Testing
         return seeder
     }
 
+    /// Starts both sessions, seeds `metainfo` from `dir/seed`, adds it to the leecher with
+    /// `dir/out`, and has the leecher dial the seeder.
+    /// - Returns: the seeder's and the leecher's torrent.
+    @discardableResult
+    static func connectPair(_ seeder: SwarmSession, _ leecher: SwarmSession, _ dir: TemporaryDirectory, _ metainfo: Metainfo)
+        async throws -> (seed: Torrent, leech: Torrent)
+    {
+        try await seeder.start()
+        try await leecher.start()
+        let seed = try await seeder.add(metainfo: metainfo, savePath: dir.path + "/seed")
+        let leech = try await leecher.add(metainfo: metainfo, savePath: dir.path + "/out")
+        leecher.connect(to: try #require(seeder.listenAddress), torrent: leech)
+        return (seed, leech)
+    }
+
     static func sameFiles(_ a: String, _ b: String, _ metainfo: Metainfo) -> Bool {
         metainfo.files.filter { !$0.isPadFile }.allSatisfy { file in
             FileManager.default.contentsEqual(atPath: a + "/" + file.pathString, andPath: b + "/" + file.pathString)
@@ -62,12 +77,8 @@ import Testing
         let metainfo = try Self.makeContent(dir, version: version)
         let seeder = Self.session(dir)
         let leecher = Self.session(dir, state: "state")
-        try await seeder.start()
-        try await leecher.start()
-        let seed = try await seeder.add(metainfo: metainfo, savePath: dir.path + "/seed")
+        let (seed, leech) = try await Self.connectPair(seeder, leecher, dir, metainfo)
         #expect(try await seed.status().isComplete)
-        let leech = try await leecher.add(metainfo: metainfo, savePath: dir.path + "/out")
-        leecher.connect(to: try #require(seeder.listenAddress), torrent: leech)
         #expect(try await Self.complete(leech, within: 30))
         let status = try await leech.status()
         #expect(status.downloadedThisRun >= metainfo.totalSize - metainfo.files.filter(\.isPadFile).reduce(0) { $0 + $1.length })
@@ -208,11 +219,7 @@ import Testing
         let metainfo = try Metainfo(bytes: TorrentCreator.create(from: dir.path + "/seed/many", options: options))
         let seeder = Self.session(dir)
         let leecher = Self.session(dir)
-        try await seeder.start()
-        try await leecher.start()
-        _ = try await seeder.add(metainfo: metainfo, savePath: dir.path + "/seed")
-        let leech = try await leecher.add(metainfo: metainfo, savePath: dir.path + "/out")
-        leecher.connect(to: try #require(seeder.listenAddress), torrent: leech)
+        let leech = try await Self.connectPair(seeder, leecher, dir, metainfo).leech
         #expect(try await Self.complete(leech, within: 60))
         #expect(try await leech.status().hashFailures == 0)
         await leecher.shutdown()

@@ -19,19 +19,11 @@ struct QueryString {
     /// - Throws: ``TrackerError`` `.invalidRequest` for a malformed escape or a limit passed.
     init(_ query: Substring) throws(TrackerError) {
         var query = query
-        let result: Result<Void, TrackerError>? = query.utf8.withContiguousStorageIfAvailable { bytes in
-            do throws(TrackerError) { return .success(try split(bytes)) } catch { return .failure(error) }
-        }
-        if let result {
-            try result.get()
-            return
-        }
-        // Not contiguous (rare): make it so and go again.
-        query.makeContiguousUTF8()
-        let copied: Result<Void, TrackerError> = query.utf8.withContiguousStorageIfAvailable { bytes in
+        query.makeContiguousUTF8()  // a no-op for the usual native string
+        let result: Result<Void, TrackerError> = query.utf8.withContiguousStorageIfAvailable { bytes in
             do throws(TrackerError) { return .success(try split(bytes)) } catch { return .failure(error) }
         } ?? .failure(TrackerError(.invalidRequest, "unreadable query"))
-        try copied.get()
+        try result.get()
     }
 
     private mutating func split(_ bytes: UnsafeBufferPointer<UInt8>) throws(TrackerError) {

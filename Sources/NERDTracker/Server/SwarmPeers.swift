@@ -91,13 +91,9 @@ struct SwarmPeers {
                 return .unchanged
             case (false, _):
                 guard mayAdd else { return .unchanged }
-                // Same address, other ports: neighbours in the sorted array.
-                var sameAddress = 0
-                var j = index
-                while sameAddress < maxPerAddress, j > 0, peers4[j - 1] >> 32 == key >> 16 { sameAddress += 1; j -= 1 }
-                j = index
-                while sameAddress < maxPerAddress, j < peers4.count, peers4[j] >> 32 == key >> 16 { sameAddress += 1; j += 1 }
-                guard sameAddress < maxPerAddress else { return .tooManyFromAddress }
+                let address = key >> 16
+                guard Self.count(in: peers4, around: index, upTo: maxPerAddress, where: { $0 >> 32 == address }) < maxPerAddress
+                else { return .tooManyFromAddress }
                 Self.growGently(&peers4)
                 peers4.insert(key << 16 | state, at: index)
                 change = .added
@@ -120,12 +116,8 @@ struct SwarmPeers {
                 guard mayAdd else { return .unchanged }
                 // IPv6 counts per /64: one host usually holds a whole /64 and could
                 // announce from as many addresses in it as it likes.
-                var sameAddress = 0
-                var j = index
-                while sameAddress < maxPerAddress, j > 0, peers6[j - 1].high == high { sameAddress += 1; j -= 1 }
-                j = index
-                while sameAddress < maxPerAddress, j < peers6.count, peers6[j].high == high { sameAddress += 1; j += 1 }
-                guard sameAddress < maxPerAddress else { return .tooManyFromAddress }
+                guard Self.count(in: peers6, around: index, upTo: maxPerAddress, where: { $0.high == high }) < maxPerAddress
+                else { return .tooManyFromAddress }
                 Self.growGently(&peers6)
                 peers6.insert(Peer6(high: high, low: low, port: port, state: UInt16(state)), at: index)
                 change = .added
@@ -144,6 +136,17 @@ struct SwarmPeers {
         }
         if terms?.isEmpty == true { terms = nil }
         return change
+    }
+
+    /// How many entries next to `index` (before and from it) satisfy `same`, counting at most
+    /// `limit`: in a sorted array the peers of one address sit side by side.
+    private static func count<T>(in array: [T], around index: Int, upTo limit: Int, where same: (T) -> Bool) -> Int {
+        var found = 0
+        var j = index
+        while found < limit, j > 0, same(array[j - 1]) { found += 1; j -= 1 }
+        j = index
+        while found < limit, j < array.count, same(array[j]) { found += 1; j += 1 }
+        return found
     }
 
     /// Appends up to `limit` compact peers other than `exclude`, starting at a random offset so

@@ -12,12 +12,15 @@ info-hashes it derives from a seed; opentracker gets them as its whitelist.
     (d) HTTP, one TCP connection per announce (Connection: close)
     (e) HTTP keep-alive (opentracker closes every connection anyway: measured as it is)
 
-Prints per scenario NERD, opentracker and NERD/opentracker for announces/s, latency
-percentiles and tracker CPU per announce (user+system of the tracker process: the figure that
-does not depend on how the 2 cores are shared with the client), then the exact commands.
+Each timed scenario runs --rounds times, the order of the two trackers swapped every round;
+the fill runs once (it is what fills the trackers). Prints per scenario the medians over the
+rounds for NERD and opentracker, and NERD/opentracker, for announces/s, latency percentiles and
+tracker CPU per announce (user+system of the tracker process: the figure that does not depend
+on how the 2 cores are shared with the client), each round's announces/s ratio, then the exact
+commands.
 
-    Benchmarks/tracker.py [--torrents 100000] [--peers 10] [--duration 10] [--skip-fill] [--no-build]
-                          [--nerd-whitelist] [--quiet-wait 60] [--only udp http ...]
+    Benchmarks/tracker.py [--torrents 100000] [--peers 10] [--duration 10] [--rounds 3] [--skip-fill]
+                          [--no-build] [--nerd-whitelist] [--quiet-wait 60] [--only udp http ...]
 
 Before each load the script waits (up to --quiet-wait s) for other processes to go quiet, and
 flags a scenario during which they still used more than a quarter of a core.
@@ -27,7 +30,7 @@ Builds `swift build -c release --product nerd` and `--product tracker-load` with
 Needs Debian's opentracker (IPv4, whitelist build) and root: it chroots to its work folder
 and drops to nobody. Everything binds 127.0.0.1.
 """
-import argparse, json, os, selectors, shlex, shutil, signal, socket, struct, subprocess, sys, tempfile, time
+import argparse, json, os, selectors, shlex, shutil, signal, socket, statistics, struct, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OPENTRACKER = "/usr/bin/opentracker"
@@ -239,54 +242,71 @@ def measure_fill(load, tracker, args):
 
 # --- report -----------------------------------------------------------------------------------
 
-def rows_for(key, results):
-    """(metric, nerd value, opentracker value, format) rows of one scenario."""
-    def get(name, field, scale=1.0):
-        value = results[name].get(field)
-        return None if value is None else value * scale
+def rows_for(key, rounds):
+    """(metric, nerd value, opentracker value, format) rows of one scenario: medians over its rounds.
+    `rounds` is a list of {tracker name: result}."""
+    def med(name, value_of):
+        values = [value_of(r[name]) for r in rounds]
+        values = [v for v in values if v is not None]
+        return statistics.median(values) if values else None
 
-    def per_announce_us(name):
-        r = results[name]
+    def field(name, field, scale=1.0):
+        return med(name, lambda r: None if r.get(field) is None else r[field] * scale)
+
+    def per_announce_us(r):
         return r["tracker_cpu"] * 1e6 / r["requests"] if r["requests"] else None
 
-    rows = [("announces/s", get("nerd", "announces_per_second"), get("opentracker", "announces_per_second"), "%.0f")]
+    def both(value_of, label, fmt):
+        return (label, med("nerd", value_of), med("opentracker", value_of), fmt)
+
+    def total(name, field):
+        return sum(r[name][field] for r in rounds)
+
+    rows = [("announces/s", field("nerd", "announces_per_second"), field("opentracker", "announces_per_second"), "%.0f")]
     for p in ("p50", "p90", "p99"):
-        rows.append(("latency %s ms" % p, results["nerd"]["latency_ms"][p], results["opentracker"]["latency_ms"][p],
-                     "%.3f"))
-    rows.append(("tracker CPU us/announce", per_announce_us("nerd"), per_announce_us("opentracker"), "%.1f"))
-    rows.append(("client CPU s", get("nerd", "client_cpu"), get("opentracker", "client_cpu"), "%.2f"))
+        rows.append(both(lambda r, p=p: r["latency_ms"][p], "latency %s ms" % p, "%.3f"))
+    rows.append(both(per_announce_us, "tracker CPU us/announce", "%.1f"))
+    rows.append(("client CPU s", field("nerd", "client_cpu"), field("opentracker", "client_cpu"), "%.2f"))
     if key == "fill":
-        rows.append(("RSS at start MiB", get("nerd", "rss_base_mib"), get("opentracker", "rss_base_mib"), "%.1f"))
-        rows.append(("RSS growth MiB", get("nerd", "rss_growth_mib"), get("opentracker", "rss_growth_mib"), "%.1f"))
-        rows.append(("bytes/peer", get("nerd", "bytes_per_peer"), get("opentracker", "bytes_per_peer"), "%.1f"))
-    # Counts, not rates: shown as text so they get no ratio.
-    rows.append(("timeouts/errors", "%d/%d" % (results["nerd"]["timeouts"], results["nerd"]["errors"]),
-                 "%d/%d" % (results["opentracker"]["timeouts"], results["opentracker"]["errors"]), "%s"))
+        rows.append(("RSS at start MiB", field("nerd", "rss_base_mib"), field("opentracker", "rss_base_mib"), "%.1f"))
+        rows.append(("RSS growth MiB", field("nerd", "rss_growth_mib"), field("opentracker", "rss_growth_mib"), "%.1f"))
+        rows.append(("bytes/peer", field("nerd", "bytes_per_peer"), field("opentracker", "bytes_per_peer"), "%.1f"))
+    # Counts, not rates: shown as text (totals over the rounds) so they get no ratio.
+    rows.append(("timeouts/errors", "%d/%d" % (total("nerd", "timeouts"), total("nerd", "errors")),
+                 "%d/%d" % (total("opentracker", "timeouts"), total("opentracker", "errors")), "%s"))
     if key == "http-keep":
-        rows.append(("server closes", str(results["nerd"]["server_closes"]),
-                     str(results["opentracker"]["server_closes"]), "%s"))
+        rows.append(("server closes", str(total("nerd", "server_closes")), str(total("opentracker", "server_closes")), "%s"))
     return rows
+
+
+def round_ratios(rounds):
+    """Each round's NERD/opentracker announces/s, in the order run."""
+    return ["%.2f" % (r["nerd"]["announces_per_second"] / r["opentracker"]["announces_per_second"])
+            if r["opentracker"]["announces_per_second"] else "-" for r in rounds]
 
 
 def print_report(args, titles, all_results, trackers):
     print()
-    print("tracker benchmark: %d torrents x %d peers, %g s per timed scenario, window %d, %d cores, 127.0.0.1" % (
-        args.torrents, args.peers, args.duration, args.window, os.cpu_count()))
+    print("tracker benchmark: %d torrents x %d peers, %g s per timed scenario, %d rounds (medians shown), window %d, "
+          "%d cores, 127.0.0.1" % (args.torrents, args.peers, args.duration, args.rounds, args.window, os.cpu_count()))
     print("%-30s %-24s %12s %12s %9s" % ("scenario", "metric", "NERD", "opentracker", "NERD/ot"))
-    for key, results in all_results:
+    for key, rounds in all_results:
         title = titles[key]
-        for metric, a, b, fmt in rows_for(key, results):
+        for metric, a, b, fmt in rows_for(key, rounds):
             ratio = "%.2f" % (a / b) if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b else "-"
             cell = lambda v: "-" if v is None else fmt % v
             print("%-30s %-24s %12s %12s %9s" % (title, metric, cell(a), cell(b), ratio))
             title = ""
-        busy = max(r["other_cpu_per_s"] for r in results.values())
+        if len(rounds) > 1:
+            print("%-30s %-24s %s" % ("", "announces/s ratio by round", " ".join(round_ratios(rounds))))
+        busy = max(r[name]["other_cpu_per_s"] for r in rounds for name in r)
         if busy > 0.25:
             print("%-30s (other processes used up to %.2f cores meanwhile: figures may be low)" % ("", busy))
     print()
-    print("Ratios are NERD / opentracker: above 1 means NERD has more (better for announces/s, worse")
-    print("for latency, CPU and memory). Latency: UDP from the announce's send to its reply; HTTP per")
-    print("connection from the TCP connect to the last reply byte, keep-alive from the request's send.")
+    print("Figures are medians over the rounds; ratios are NERD / opentracker of those medians: above 1")
+    print("means NERD has more (better for announces/s, worse for latency, CPU and memory). Latency: UDP")
+    print("from the announce's send to its reply; HTTP per connection from the TCP connect to the last")
+    print("reply byte, keep-alive from the request's send. The trackers take turns going first.")
     print("Each load waits for the machine to go quiet first; a scenario during which other processes")
     print("still used over 0.25 cores is flagged under it.")
     print("opentracker's whitelist (%d info-hashes, about %.1f MiB) is loaded before its start RSS is read, so" % (
@@ -297,9 +317,9 @@ def print_report(args, titles, all_results, trackers):
     print("commands:")
     for tracker in trackers:
         print("  %s: %s" % (tracker.name, shlex.join(tracker.cmd)))
-    for key, results in all_results:
+    for key, rounds in all_results:
         for name in ("nerd", "opentracker"):
-            print("  %-9s %-11s %s" % (key, name, shlex.join(results[name]["command"])))
+            print("  %-9s %-11s %s" % (key, name, shlex.join(rounds[0][name]["command"])))
 
 
 def main():
@@ -308,6 +328,8 @@ def main():
     ap.add_argument("--peers", type=int, default=10)
     ap.add_argument("--duration", type=float, default=10.0, help="seconds per timed scenario")
     ap.add_argument("--window", type=int, default=64, help="requests/connections in flight")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="runs of each timed scenario, trackers alternating who goes first (medians reported)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--skip-fill", action="store_true")
     ap.add_argument("--only", nargs="+", choices=[key for key, _, _ in SCENARIOS],
@@ -317,6 +339,8 @@ def main():
     ap.add_argument("--quiet-wait", type=float, default=60.0,
                     help="most seconds to wait before each load for other processes to go quiet")
     args = ap.parse_args()
+    if args.rounds < 1:
+        ap.error("--rounds must be at least 1")
     if os.geteuid() != 0:
         sys.exit("tracker.py: run as root (opentracker chroots to its work folder and drops to nobody)")
     if not os.access(OPENTRACKER, os.X_OK):
@@ -358,11 +382,15 @@ def main():
             if key == "fill" and args.skip_fill: continue
             if args.only and key not in args.only: continue
             print("-- " + title, flush=True)
-            results = {}
-            for tracker in trackers:
-                results[tracker.name] = measure_fill(load, tracker, args) if key == "fill" else run_load(
-                    load, tracker, args, scenario_args)
-            all_results.append((key, results))
+            rounds = []
+            # The fill is what fills the trackers, so it runs once.
+            for number in range(1 if key == "fill" else args.rounds):
+                results = {}
+                for tracker in (trackers if number % 2 == 0 else trackers[::-1]):
+                    results[tracker.name] = measure_fill(load, tracker, args) if key == "fill" else run_load(
+                        load, tracker, args, scenario_args)
+                rounds.append(results)
+            all_results.append((key, rounds))
         print_report(args, titles, all_results, trackers)
     except KeyboardInterrupt:
         print("tracker.py: interrupted", file=sys.stderr)

@@ -156,7 +156,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "NERDNodeTests", dependencies: ["NERDNode", "NERDTestSupport"]),
-        .testTarget(name: "nerdTests", dependencies: ["NERDWire", "NERDTestSupport"]),
+        .testTarget(name: "nerdTests", dependencies: ["NERDWire", "NERDTracker", "NERDTestSupport"]),
         .testTarget(name: "InteropTests", dependencies: ["NERDWire", "NERDTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -27,6 +27,16 @@ enum Signals {
         }
     }
 
+    /// Calls `handler` on every SIGHUP, the usual "reread your configuration" signal of a
+    /// daemon (and no longer the default, which ends the process).
+    static func onHangup(_ handler: @escaping @Sendable () -> Void) {
+        signal(SIGHUP, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: DispatchQueue(label: "nerd.sighup"))
+        source.setEventHandler(handler: handler)
+        source.resume()
+        keepAlive.withLock { $0.append(SourceBox(source: source)) }
+    }
+
     /// Keeps signal sources alive for the life of the process.
     private static let keepAlive = Mutex<[SourceBox]>([])
 

@@ -4,6 +4,7 @@ import Logging
 import NERDCrypto
 import NERDSwarm
 import NERDTracker
+import NERDWire
 
 struct TrackerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,7 +12,9 @@ struct TrackerCommand: AsyncParsableCommand {
         abstract: "Run a BitTorrent tracker (HTTP and UDP) until interrupted.",
         discussion: """
             Serves /announce and /scrape over HTTP (BEP 3, 7, 23, 48), BEP 15 over UDP, and \
-            Prometheus metrics at /metrics on the HTTP port. Swarms live in memory.
+            Prometheus metrics at /metrics on the HTTP port. Swarms live in memory. SIGHUP \
+            rereads the --allow file: torrents taken off it are dropped with their peers, and a \
+            file that does not parse leaves the list in force unchanged.
             """)
 
     @Option(help: "HTTP address, HOST:PORT (port 0 picks one).")
@@ -26,7 +29,7 @@ struct TrackerCommand: AsyncParsableCommand {
     @Flag(help: "Serve no UDP.")
     var noUdp = false
 
-    @Option(help: "File of hex info-hashes, one per line: track only these.")
+    @Option(help: "File of hex info-hashes, one per line: track only these (reread on SIGHUP).")
     var allow: String?
 
     @Option(help: "Seconds between a client's announces.")
@@ -86,8 +89,27 @@ struct TrackerCommand: AsyncParsableCommand {
             print("tracking\(allowList.map { " \($0.count) allowed torrents" } ?? "") — Ctrl-C to stop")
         }
         flushStandardOutput()
+        Signals.onHangup { [allow, registry = server.registry] in Self.reloadAllowList(allow, into: registry) }
         await Signals.interrupted()
         await server.shutdown()
+    }
+
+    /// SIGHUP: the allow-list file read again and put in force, or, if it cannot be read, the
+    /// list in force kept (an operator's typo must not open or empty the tracker).
+    static func reloadAllowList(_ path: String?, into registry: SwarmRegistry) {
+        guard let path else {
+            printToStandardError("SIGHUP: no --allow file to reread; nothing changed")
+            return
+        }
+        do {
+            let hashes = try readAllowList(path)
+            let dropped = registry.replaceAllowList(hashes)
+            printToStandardError("SIGHUP: allow-list reread from \(path): \(hashes.count) torrents allowed, \(dropped) swarms dropped")
+        } catch let error as WireError {
+            printToStandardError("SIGHUP: allow-list kept unchanged: \(error.code.rawValue): \(error.reason)")
+        } catch {
+            printToStandardError("SIGHUP: allow-list kept unchanged: \(error)")
+        }
     }
 
     /// `HOST:PORT` or `[IPv6]:PORT`, parsed as peer addresses are (`localhost` is 127.0.0.1).

@@ -55,6 +55,12 @@ public final class BackgroundProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
+    /// Sends `signal` (SIGHUP, SIGINT...) and returns at once.
+    public func send(_ signal: Int32) {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, signal)
+    }
+
     /// SIGKILL at once, like a crash.
     public func kill9() {
         guard process.isRunning else { return }

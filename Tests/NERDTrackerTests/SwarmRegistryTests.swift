@@ -121,6 +121,26 @@ import Testing
         }
     }
 
+    @Test func allowListIsReplacedWhileServing() throws {
+        let other = [UInt8](repeating: 1, count: 20)
+        let registry = SwarmRegistry(allowList: [Self.hash])
+        #expect(registry.hasAllowList)
+        for port in 1...3 { _ = try announce(registry, port: UInt16(port)) }
+        #expect(registry.statistics().peers == 3)
+        // The new list drops the torrent taken off it, with its peers, and admits the new one.
+        #expect(registry.replaceAllowList([other, [1, 2, 3]]) == 1)
+        #expect(registry.statistics() == .init(torrents: 0, peers: 0, seeders: 0))
+        #expect(registry.scrape([Self.hash])[0].incomplete == 0)
+        #expect { _ = try announce(registry, port: 1) } throws: { ($0 as? TrackerError)?.code == .notAllowed }
+        _ = try announce(registry, port: 4, hash: other)
+        #expect(registry.statistics().peers == 1)
+        // No list: every torrent is tracked again, and nothing is dropped.
+        #expect(registry.replaceAllowList(nil) == 0)
+        #expect(!registry.hasAllowList)
+        _ = try announce(registry, port: 1)
+        #expect(registry.statistics().peers == 2)
+    }
+
     @Test func ipv6PeersAreKeptApartAndReturnedAsPeers6() throws {
         let registry = SwarmRegistry()
         let six = [UInt8](repeating: 0x20, count: 1) + [UInt8](repeating: 0x01, count: 15)

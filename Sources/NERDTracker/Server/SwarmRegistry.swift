@@ -81,6 +81,10 @@ public final class SwarmRegistry: Sendable {
         let lock = NIOLock()
         var swarms: [InfoHashKey: SwarmPeers] = [:]
         var peerCount = 0
+        /// The allowed info-hashes that fall in this shard; `nil` tracks any. Kept per shard so
+        /// the check happens under the lock an announce takes anyway, and a new list can be
+        /// swapped in while announces go on.
+        var allowed: Set<InfoHashKey>?
         /// For picking which peers to hand out; a seeded generator under the shard's lock
         /// instead of the system one, which costs a syscall per announce.
         var random = SplitMix64(seed: UInt64.random(in: .min ... .max))
@@ -89,7 +93,6 @@ public final class SwarmRegistry: Sendable {
     public let limits: Limits
     /// Seconds without an announce after which a peer is dropped (at most 4 hours).
     public let peerTimeout: Int
-    private let allowList: Set<InfoHashKey>?
     private let shards: [Shard]
     private let started = NIODeadline.now()
 
@@ -98,8 +101,39 @@ public final class SwarmRegistry: Sendable {
     public init(limits: Limits = Limits(), peerTimeout: Int = 2700, allowList: [[UInt8]]? = nil, shardCount: Int = 64) {
         self.limits = limits
         self.peerTimeout = min(max(peerTimeout, 1), 4 * 3600)
-        self.allowList = allowList.map { Set($0.filter { $0.count == 20 }.map(InfoHashKey.init)) }
         shards = (0..<max(1, shardCount)).map { _ in Shard() }
+        replaceAllowList(allowList)
+    }
+
+    /// Whether only allow-listed info-hashes are tracked.
+    public var hasAllowList: Bool { shards[0].lock.withLock { shards[0].allowed != nil } }
+
+    /// Puts a new allow-list in force while the tracker serves (opentracker rereads its list on
+    /// SIGHUP; `nerd tracker` does the same). Swarms whose info-hash is no longer allowed are
+    /// dropped with their peers and completed counts. Entries that are not 20 bytes are ignored.
+    /// - Parameter infoHashes: the 20-byte info-hashes to track; `nil` tracks every torrent.
+    /// - Returns: how many swarms were dropped.
+    @discardableResult
+    public func replaceAllowList(_ infoHashes: [[UInt8]]?) -> Int {
+        // Built outside the locks: a list can hold millions of hashes.
+        var perShard: [Set<InfoHashKey>]? = infoHashes.map { _ in Array(repeating: [], count: shards.count) }
+        for hash in infoHashes ?? [] where hash.count == 20 {
+            perShard![Int(hash[19]) % shards.count].insert(InfoHashKey(hash))
+        }
+        var dropped = 0
+        for (index, shard) in shards.enumerated() {
+            shard.lock.withLock {
+                let allowed = perShard?[index]
+                shard.allowed = allowed
+                guard let allowed else { return }
+                let gone = shard.swarms.keys.filter { !allowed.contains($0) }
+                for key in gone {
+                    shard.peerCount -= shard.swarms.removeValue(forKey: key)?.count ?? 0
+                }
+                dropped += gone.count
+            }
+        }
+        return dropped
     }
 
     /// Seconds since the registry started (its stamp clock).
@@ -113,16 +147,18 @@ public final class SwarmRegistry: Sendable {
     public func announce(_ request: AnnounceRequest, compactAddress: [UInt8]) throws(TrackerError) -> AnnounceResult {
         precondition(request.infoHash.count == 20 && (compactAddress.count == 6 || compactAddress.count == 18))
         let key = InfoHashKey(request.infoHash)
-        if let allowList, !allowList.contains(key) {
-            throw TrackerError(.notAllowed, "torrent not tracked here")
-        }
         let wanted = min(request.numWant ?? limits.defaultNumWant, limits.maxNumWant)
         let stamp = now
         let shard = shard(for: request.infoHash)
         let perShardTorrents = max(1, limits.maxTorrents / shards.count)
         let perShardPeers = max(1, limits.maxPeers / shards.count)
         var result = AnnounceResult(complete: 0, incomplete: 0, peers4: [], peers6: [], terms: [], refused: nil)
+        var allowed = true
         shard.lock.withLock {
+            if let list = shard.allowed, !list.contains(key) {
+                allowed = false
+                return
+            }
             var index = shard.swarms.index(forKey: key)
             if index == nil {
                 guard request.event != .stopped else { return }
@@ -156,6 +192,7 @@ public final class SwarmRegistry: Sendable {
             result.terms = outcome.terms
             if outcome.isEmpty && outcome.downloaded == 0 { shard.swarms.remove(at: i) }
         }
+        guard allowed else { throw TrackerError(.notAllowed, "torrent not tracked here") }
         return result
     }
 

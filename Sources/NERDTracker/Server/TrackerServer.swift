@@ -29,7 +29,8 @@ public final class TrackerServer: Sendable {
         /// Seconds without an announce before a peer is dropped.
         public var peerTimeout: Int
         public var limits: SwarmRegistry.Limits
-        /// If given, only these 20-byte info-hashes are tracked.
+        /// If given, only these 20-byte info-hashes are tracked. Replace it while serving with
+        /// ``SwarmRegistry/replaceAllowList(_:)`` on ``TrackerServer/registry``.
         public var allowList: [[UInt8]]?
         /// Refuse to bind anything but a loopback address (tests, CI).
         public var loopbackOnly: Bool

@@ -28,6 +28,17 @@ public final class BackgroundProcess: @unchecked Sendable {
 
     public var text: String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
     public var isRunning: Bool { process.isRunning }
+    public var processIdentifier: Int32 { process.processIdentifier }
+
+    /// User plus system CPU seconds the process has used so far (Linux `/proc`), or nil.
+    public var cpuSeconds: Double? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(processIdentifier)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")")
+        else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
 
     /// Waits until the output holds `needle`. - Returns: false on timeout or exit.
     public func waitFor(_ needle: String, timeout: Double = 30) -> Bool {

@@ -60,4 +60,60 @@ import Testing
         #expect(await refused(Self.first))
         #expect(tracker.isRunning)
     }
+
+    /// Out of descriptors, the tracker stops accepting for a moment instead of retrying the
+    /// failing accept at full CPU, and serves again once connections close.
+    @Test func descriptorShortagePausesAcceptingInsteadOfSpinning() async throws {
+        guard Prerequisite.check(NerdCommand.isBuilt, "the nerd executable at \(NerdCommand.path)") else { return }
+        // A descriptor limit of 64 for the tracker alone; the held connections outnumber it.
+        let tracker = try BackgroundProcess("/bin/sh", ["-c", "ulimit -n 64 && exec \"$0\" tracker --http 127.0.0.1:0 --no-udp --json",
+                                                        NerdCommand.path])
+        defer { tracker.stop() }
+        try #require(tracker.waitFor("\"ready\": true"), "nerd tracker did not start: \(tracker.text)")
+        let ready = try JSONSerialization.jsonObject(with: Data(tracker.text.split(separator: "\n")[0].utf8)) as? [String: Any]
+        let address = try #require(ready?["http"] as? String)
+        let port = try #require(UInt16(address.split(separator: ":").last ?? ""))
+
+        // Connections that start a request and never finish it: the tracker holds each open.
+        var held: [Int32] = []
+        defer { for fd in held { close(fd) } }
+        for _ in 0..<100 {
+            let fd = try #require(Self.connect(port: port))
+            held.append(fd)
+            _ = "GET /announce?info_hash=".withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+        }
+        try await Task.sleep(for: .seconds(1))
+        let before = try #require(tracker.cpuSeconds)
+        try await Task.sleep(for: .seconds(2))
+        let used = try #require(tracker.cpuSeconds) - before
+        // Spinning on accept costs a whole core; paused, the tracker is idle.
+        #expect(used < 0.5, "tracker used \(used) s of CPU in 2 s while out of descriptors")
+        #expect(tracker.text.contains("not accepting HTTP connections for 1 s"))
+
+        for fd in held { close(fd) }
+        held = []
+        let client = TrackerClient(configuration: .init(loopbackOnly: true, httpTimeout: .seconds(10)))
+        defer { Task { await client.shutdown() } }
+        let reply = try await client.announce("http://\(address)/announce", request(Self.first, port: 6001))
+        #expect(reply.incomplete == 1)
+        #expect(tracker.isRunning)
+    }
+
+    /// A blocking TCP connection to 127.0.0.1:`port`, or nil.
+    static func connect(port: UInt16) -> Int32? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        let status = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard status == 0 else {
+            close(fd)
+            return nil
+        }
+        return fd
+    }
 }

@@ -1,4 +1,5 @@
 import Logging
+import NERDWire
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
@@ -120,6 +121,17 @@ public final class TrackerServer: Sendable {
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                     .serverChannelOption(.backlog, value: 1024)
                     .serverChannelOption(.maxMessagesPerRead, value: 16)
+                    // Out of descriptors (a flood of connections, a low ulimit), accepting pauses
+                    // instead of spinning on the failing accept; connections already open are
+                    // served and closed meanwhile.
+                    .serverChannelInitializer { [core] channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(AcceptPauseHandler { error in
+                                core.metrics.acceptPauses.increment()
+                                core.logger.warning("not accepting HTTP connections for 1 s", metadata: ["error": "\(error)"])
+                            })
+                        }
+                    }
                     // No child options: accepted sockets inherit TCP_NODELAY from the listener
                     // (NIO sets it there), and each child option costs a system call and a
                     // future per connection.

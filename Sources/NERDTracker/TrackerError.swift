@@ -25,6 +25,8 @@ public struct TrackerError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let full = Code(rawValue: "tracker_full")
         /// The info-hash is not in the server's allow-list.
         public static let notAllowed = Code(rawValue: "torrent_not_allowed")
+        /// A server setting is unusable (a trusted proxy that is not an IP address).
+        public static let invalidConfiguration = Code(rawValue: "invalid_configuration")
     }
 
     public var code: Code

@@ -45,6 +45,10 @@ struct TrackerCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Most peers one IPv4 address (any ports) or IPv6 /64 may have in one torrent; 0: no limit.")
     var maxPeersPerIp: Int = 32
 
+    @Option(name: .customLong("trusted-proxy"),
+            help: "IP of a reverse proxy in front of the HTTP port whose X-Forwarded-For names the client (repeatable).")
+    var trustedProxies: [String] = []
+
     @Option(help: "Event loop threads (default: half the cores, at least one).")
     var threads: Int?
 
@@ -65,12 +69,13 @@ struct TrackerCommand: AsyncParsableCommand {
         if let allow {
             do { allowList = try Self.readAllowList(allow) } catch { throw failure(error) }
         }
-        let configuration = TrackerServer.Configuration(
+        var configuration = TrackerServer.Configuration(
             http: noHttp ? nil : Self.split(http).map { Self.guarded($0, loopbackOnly) },
             udp: noUdp ? nil : Self.split(udp).map { Self.guarded($0, loopbackOnly) },
             interval: interval,
             limits: .init(maxTorrents: maxTorrents, maxPeers: maxPeers, maxPeersPerAddress: maxPeersPerIp),
             allowList: allowList, loopbackOnly: loopbackOnly, threads: threads ?? TrackerServer.defaultThreads)
+        configuration.trustedProxies = trustedProxies
         let server = TrackerServer(configuration: configuration, logger: Logger(label: "nerd.tracker"))
         do {
             try await server.start()

@@ -69,6 +69,49 @@ import Testing
         }
     }
 
+    /// Behind a reverse proxy, announces name the client in `X-Forwarded-For`: believed from a
+    /// trusted proxy only, so a client elsewhere cannot choose the address others are given.
+    @Test func forwardedForIsBelievedFromTrustedProxiesOnly() async throws {
+        func announce(_ server: TrackerServer, port: UInt16, forwardedFor: String?) async throws -> AnnounceResponse {
+            var asked = request(port: port)
+            asked.compact = false  // a text reply: the raw reader decodes UTF-8
+            let query = HTTPTrackerCodec.query(for: asked)
+            let header = forwardedFor.map { "X-Forwarded-For: \($0)\r\n" } ?? ""
+            let text = try await Self.raw(server.httpAddress!, "GET /announce?\(query) HTTP/1.1\r\nHost: x\r\n\(header)Connection: close\r\n\r\n")
+            let body = text.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
+            return try HTTPTrackerCodec.parseAnnounceResponse(Array(body.utf8))
+        }
+        var configuration = TrackerServer.Configuration(http: ("127.0.0.1", 0), udp: nil, interval: 120, loopbackOnly: true, threads: 1)
+        configuration.trustedProxies = ["127.0.0.1", "10.0.0.1"]
+        try await withTracker(configuration) { server, _ in
+            // The client's address, then the proxies' (read from the right, past trusted ones).
+            _ = try await announce(server, port: 4001, forwardedFor: "203.0.113.9, 10.0.0.1")
+            let second = try await announce(server, port: 4002, forwardedFor: "198.51.100.7")
+            #expect(second.peers == [TrackerPeer(ip: [203, 0, 113, 9], port: 4001)])
+            // A spoofed first hop does not matter: the address the proxy saw is the last one.
+            let third = try await announce(server, port: 4003, forwardedFor: "1.2.3.4,2001:db8::5")
+            #expect(Set(third.peers.map(\.ip)) == [[203, 0, 113, 9], [198, 51, 100, 7]])
+            #expect(server.registry.statistics().peers == 3)
+            for bad in [nil, "", "not-an-ip", "10.0.0.1", Array(repeating: "192.0.2.1", count: 17).joined(separator: ",")] {
+                await #expect(throws: TrackerError.self, "X-Forwarded-For \(bad ?? "missing")") {
+                    _ = try await announce(server, port: 4004, forwardedFor: bad)
+                }
+            }
+            #expect(server.registry.statistics().peers == 3)
+        }
+        // Without trusted proxies the header is ignored: the socket's address counts.
+        try await withTracker { server, _ in
+            _ = try await announce(server, port: 4001, forwardedFor: "203.0.113.9")
+            let second = try await announce(server, port: 4002, forwardedFor: nil)
+            #expect(second.peers == [TrackerPeer(ip: [127, 0, 0, 1], port: 4001)])
+        }
+        var bad = TrackerServer.Configuration(http: ("127.0.0.1", 0), udp: nil, loopbackOnly: true)
+        bad.trustedProxies = ["proxy.example"]
+        await #expect { try await TrackerServer(configuration: bad).start() } throws: {
+            ($0 as? TrackerError)?.code == .invalidConfiguration
+        }
+    }
+
     @Test func paymentTermsTravelOverHTTP() async throws {
         try await withTracker { server, client in
             let url = "http://\(server.httpAddress!)/announce"

@@ -84,7 +84,7 @@ final class HTTPTrackerHandler: ChannelInboundHandler {
         let body: [UInt8]
         switch path {
         case "/announce":
-            body = announce(query: query, context: context)
+            body = announce(query: query, headers: request.headers, context: context)
         case "/scrape":
             do {
                 let hashes = try HTTPTrackerCodec.parseScrape(query: query)
@@ -130,11 +130,17 @@ final class HTTPTrackerHandler: ChannelInboundHandler {
         return buffer
     }
 
-    private func announce(query: Substring, context: ChannelHandlerContext) -> [UInt8] {
+    private func announce(query: Substring, headers: HTTPHeaders, context: ChannelHandlerContext) -> [UInt8] {
         do throws(TrackerError) {
             let request = try HTTPTrackerCodec.parseAnnounce(query: query)
-            guard let ip = context.channel.remoteAddress?.ipBytes else {
+            guard var ip = context.channel.remoteAddress?.ipBytes else {
                 throw TrackerError(.invalidRequest, "no peer address")
+            }
+            if !server.trustedProxies.isEmpty, server.trustedProxies.contains(ip) {
+                guard let client = Self.forwardedClient(headers, trusted: server.trustedProxies) else {
+                    throw TrackerError(.invalidRequest, "came through a trusted proxy without a usable X-Forwarded-For")
+                }
+                ip = client
             }
             server.metrics.httpAnnounces.increment()
             let result = try server.registry.announce(request, compactAddress: ip + [UInt8(request.port >> 8), UInt8(request.port & 0xFF)])
@@ -146,5 +152,24 @@ final class HTTPTrackerHandler: ChannelInboundHandler {
             server.metrics.badRequests.increment()
             return HTTPTrackerCodec.encodeFailure(error.message)
         }
+    }
+
+    /// Most addresses read from `X-Forwarded-For`.
+    static let maxForwardedHops = 16
+
+    /// The client a chain of trusted proxies names: each proxy appends the address it saw, so
+    /// read from the right, the first address that is not a trusted proxy. `nil` if the header
+    /// is missing, malformed, or longer than ``maxForwardedHops``.
+    static func forwardedClient(_ headers: HTTPHeaders, trusted: Set<[UInt8]>) -> [UInt8]? {
+        let hops = headers["X-Forwarded-For"].flatMap { $0.split(separator: ",") }
+        guard !hops.isEmpty, hops.count <= maxForwardedHops else { return nil }
+        for hop in hops.reversed() {
+            var text = hop
+            while text.first == " " || text.first == "\t" { text.removeFirst() }
+            while text.last == " " || text.last == "\t" { text.removeLast() }
+            guard let ip = IPAddressText.parse(String(text)) else { return nil }
+            if !trusted.contains(ip) { return ip }
+        }
+        return nil
     }
 }

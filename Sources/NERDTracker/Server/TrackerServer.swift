@@ -43,6 +43,12 @@ public final class TrackerServer: Sendable {
         /// An HTTP connection that sends nothing for this long is closed (within a quarter more),
         /// so silent clients cannot hold descriptors.
         public var httpIdleTimeout: TimeAmount = .seconds(30)
+        /// IP addresses of reverse proxies in front of the HTTP port (nginx adding TLS, say).
+        /// An announce arriving from one of them is taken to come from the client its
+        /// `X-Forwarded-For` header names (the last address there that is not a trusted proxy);
+        /// one without a usable header is refused. From any other address the header is ignored,
+        /// so a client cannot choose the address other peers are given.
+        public var trustedProxies: [String] = []
 
         public init(http: (host: String, port: Int)? = ("0.0.0.0", 6969), udp: (host: String, port: Int)? = ("0.0.0.0", 6969),
                     interval: Int = 1800, minInterval: Int? = nil, peerTimeout: Int? = nil,
@@ -69,8 +75,11 @@ public final class TrackerServer: Sendable {
         let interval: Int
         let minInterval: Int
         let logger: Logger
+        /// Addresses (4 or 16 bytes) whose `X-Forwarded-For` is believed.
+        let trustedProxies: Set<[UInt8]>
 
         init(configuration: Configuration, logger: Logger) {
+            trustedProxies = Set(configuration.trustedProxies.compactMap(IPAddressText.parse))
             registry = SwarmRegistry(limits: configuration.limits, peerTimeout: configuration.peerTimeout,
                                      allowList: configuration.allowList)
             interval = configuration.interval
@@ -104,10 +113,14 @@ public final class TrackerServer: Sendable {
     public var udpAddress: String? { state.withLockedValue { $0.udp }.map(Self.text) }
 
     /// Binds the sockets and starts the periodic sweep.
-    /// - Throws: ``TrackerError`` `.loopbackGuard` or `.network` (address in use, bad host).
+    /// - Throws: ``TrackerError`` `.loopbackGuard`, `.network` (address in use, bad host), or
+    ///   `.invalidConfiguration` (a trusted proxy that is not an IP address).
     public func start() async throws(TrackerError) {
         for address in [configuration.http, configuration.udp].compactMap({ $0 }) {
             try checkGuard(host: address.host)
+        }
+        if let bad = configuration.trustedProxies.first(where: { IPAddressText.parse($0) == nil }) {
+            throw TrackerError(.invalidConfiguration, "trusted proxy \(bad) is not an IP address")
         }
         do {
             if let http = configuration.http {

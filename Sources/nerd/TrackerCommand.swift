@@ -1,10 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
-import NERDCrypto
 import NERDSwarm
 import NERDTracker
-import NERDWire
 
 struct TrackerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,7 +12,7 @@ struct TrackerCommand: AsyncParsableCommand {
             Serves /announce and /scrape over HTTP (BEP 3, 7, 23, 48), BEP 15 over UDP, and \
             Prometheus metrics at /metrics on the HTTP port. Swarms live in memory. SIGHUP \
             rereads the --allow file: torrents taken off it are dropped with their peers, and a \
-            file that does not parse leaves the list in force unchanged.
+            file that does not parse or lists nothing leaves the list in force unchanged.
             """)
 
     @Option(help: "HTTP address, HOST:PORT (port 0 picks one).")
@@ -65,9 +63,10 @@ struct TrackerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let loopbackOnly = Environment.value("NERD_LOOPBACK_ONLY") == "1"
+        let reloader = AllowListReloader(path: allow)
         var allowList: [[UInt8]]?
         if let allow {
-            do { allowList = try Self.readAllowList(allow) } catch { throw failure(error) }
+            do { allowList = try AllowListFile.read(allow) } catch { throw failure(error) }
         }
         var configuration = TrackerServer.Configuration(
             http: noHttp ? nil : Self.split(http).map { Self.guarded($0, loopbackOnly) },
@@ -91,30 +90,12 @@ struct TrackerCommand: AsyncParsableCommand {
         } else {
             if let address = server.httpAddress { print("http://\(address)/announce") }
             if let address = server.udpAddress { print("udp://\(address)/announce") }
-            print("tracking\(allowList.map { " \($0.count) allowed torrents" } ?? "") — Ctrl-C to stop")
+            print("tracking\(allowList.map { " \(Set($0).count) allowed torrents" } ?? "") — Ctrl-C to stop")
         }
+        reloader.serving(server.registry)
         flushStandardOutput()
-        Signals.onHangup { [allow, registry = server.registry] in Self.reloadAllowList(allow, into: registry) }
         await Signals.interrupted()
         await server.shutdown()
-    }
-
-    /// SIGHUP: the allow-list file read again and put in force, or, if it cannot be read, the
-    /// list in force kept (an operator's typo must not open or empty the tracker).
-    static func reloadAllowList(_ path: String?, into registry: SwarmRegistry) {
-        guard let path else {
-            printToStandardError("SIGHUP: no --allow file to reread; nothing changed")
-            return
-        }
-        do {
-            let hashes = try readAllowList(path)
-            let dropped = registry.replaceAllowList(hashes)
-            printToStandardError("SIGHUP: allow-list reread from \(path): \(hashes.count) torrents allowed, \(dropped) swarms dropped")
-        } catch let error as WireError {
-            printToStandardError("SIGHUP: allow-list kept unchanged: \(error.code.rawValue): \(error.reason)")
-        } catch {
-            printToStandardError("SIGHUP: allow-list kept unchanged: \(error)")
-        }
     }
 
     /// `HOST:PORT` or `[IPv6]:PORT`, parsed as peer addresses are (`localhost` is 127.0.0.1).
@@ -126,19 +107,5 @@ struct TrackerCommand: AsyncParsableCommand {
     static func guarded(_ address: (host: String, port: Int), _ loopbackOnly: Bool) -> (host: String, port: Int) {
         guard loopbackOnly, address.host == "0.0.0.0" || address.host == "::" else { return address }
         return ("127.0.0.1", address.port)
-    }
-
-    static func readAllowList(_ path: String) throws -> [[UInt8]] {
-        let bytes = try readFile(path, limit: 256 << 20)
-        var hashes: [[UInt8]] = []
-        for (number, line) in String(decoding: bytes, as: UTF8.self).split(separator: "\n").enumerated() {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-            guard trimmed.count == 40, let hash = Hex.decode(trimmed) else {
-                throw ValidationError("\(path):\(number + 1): not a 40-digit hex info-hash: \(trimmed.prefix(60))")
-            }
-            hashes.append(hash)
-        }
-        return hashes
     }
 }

@@ -141,6 +141,30 @@ import Testing
         #expect(registry.statistics().peers == 2)
     }
 
+    /// Lists swapped while other threads announce: the peer count the limits use stays equal
+    /// to the peers actually held.
+    @Test func allowListSwapsDuringAnnouncesKeepTheCountsRight() async throws {
+        let hashes = (0..<64).map { i in [UInt8](repeating: UInt8(i), count: 20) }
+        let registry = SwarmRegistry(allowList: hashes, shardCount: 8)
+        await withTaskGroup(of: Void.self) { group in
+            for worker in 0..<4 {
+                group.addTask {
+                    for i in 0..<2_000 {
+                        let request = AnnounceRequest(infoHash: hashes[(i * 7 + worker) % 64], peerID: Array(repeating: 1, count: 20),
+                                                      port: UInt16(1 + i % 500), left: 1)
+                        _ = try? registry.announce(request, compactAddress: [10, 0, UInt8(worker), 1, UInt8(i >> 8), UInt8(i & 0xFF)])
+                    }
+                }
+            }
+            group.addTask {
+                for round in 0..<50 { registry.replaceAllowList(Array(hashes[(round % 2 == 0 ? 0 : 32)...])) }
+            }
+        }
+        let counted = registry.statistics().peers
+        #expect(registry.expire().peers == counted)
+        #expect(counted > 0)
+    }
+
     @Test func ipv6PeersAreKeptApartAndReturnedAsPeers6() throws {
         let registry = SwarmRegistry()
         let six = [UInt8](repeating: 0x20, count: 1) + [UInt8](repeating: 0x01, count: 15)

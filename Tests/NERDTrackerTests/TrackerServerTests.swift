@@ -91,13 +91,19 @@ import Testing
             // A spoofed first hop does not matter: the address the proxy saw is the last one.
             let third = try await announce(server, port: 4003, forwardedFor: "1.2.3.4,2001:db8::5")
             #expect(Set(third.peers.map(\.ip)) == [[203, 0, 113, 9], [198, 51, 100, 7]])
-            #expect(server.registry.statistics().peers == 3)
-            for bad in [nil, "", "not-an-ip", "10.0.0.1", Array(repeating: "192.0.2.1", count: 17).joined(separator: ",")] {
-                await #expect(throws: TrackerError.self, "X-Forwarded-For \(bad ?? "missing")") {
-                    _ = try await announce(server, port: 4004, forwardedFor: bad)
+            // Forms some proxies write: an IPv4 address with a port, a bracketed IPv6 one with a port.
+            _ = try await announce(server, port: 4004, forwardedFor: "192.0.2.44:51000")
+            let fifth = try await announce(server, port: 4005, forwardedFor: "[2001:db8::6]:443, 10.0.0.1")
+            #expect(fifth.peers.contains(TrackerPeer(ip: [192, 0, 2, 44], port: 4004)))
+            #expect(server.registry.statistics().peers == 5)
+            for bad in [nil, "", "not-an-ip", "10.0.0.1", "[2001:db8::7", Array(repeating: "192.0.2.1", count: 17).joined(separator: ",")] {
+                await #expect("X-Forwarded-For \(bad ?? "missing")") {
+                    _ = try await announce(server, port: 4006, forwardedFor: bad)
+                } throws: {
+                    ($0 as? TrackerError)?.code == .trackerFailure && ($0 as? TrackerError)?.message.contains("X-Forwarded-For") == true
                 }
             }
-            #expect(server.registry.statistics().peers == 3)
+            #expect(server.registry.statistics().peers == 5)
         }
         // Without trusted proxies the header is ignored: the socket's address counts.
         try await withTracker { server, _ in

@@ -158,18 +158,39 @@ final class HTTPTrackerHandler: ChannelInboundHandler {
     static let maxForwardedHops = 16
 
     /// The client a chain of trusted proxies names: each proxy appends the address it saw, so
-    /// read from the right, the first address that is not a trusted proxy. `nil` if the header
-    /// is missing, malformed, or longer than ``maxForwardedHops``.
+    /// read from the right, the first address that is not a trusted proxy. An entry may be an
+    /// IPv4 or IPv6 address, `IPv4:port`, `[IPv6]` or `[IPv6]:port` (some proxies add ports).
+    /// Entries left of the one chosen are not read: a client may have put anything there.
+    /// - Returns: nil if the header is missing, has more than ``maxForwardedHops`` entries,
+    ///   names only trusted proxies, or an entry that must be read is not an address.
     static func forwardedClient(_ headers: HTTPHeaders, trusted: Set<[UInt8]>) -> [UInt8]? {
-        let hops = headers["X-Forwarded-For"].flatMap { $0.split(separator: ",") }
-        guard !hops.isEmpty, hops.count <= maxForwardedHops else { return nil }
+        var hops: [Substring] = []
+        for line in headers["X-Forwarded-For"] {
+            for hop in line.split(separator: ",") {
+                hops.append(hop)
+                guard hops.count <= maxForwardedHops else { return nil }
+            }
+        }
         for hop in hops.reversed() {
-            var text = hop
-            while text.first == " " || text.first == "\t" { text.removeFirst() }
-            while text.last == " " || text.last == "\t" { text.removeLast() }
-            guard let ip = IPAddressText.parse(String(text)) else { return nil }
+            guard let ip = forwardedAddress(hop) else { return nil }
             if !trusted.contains(ip) { return ip }
         }
         return nil
+    }
+
+    /// One `X-Forwarded-For` entry as address bytes, its port (if any) dropped.
+    private static func forwardedAddress(_ entry: Substring) -> [UInt8]? {
+        var text = entry
+        while text.first == " " || text.first == "\t" { text.removeFirst() }
+        while text.last == " " || text.last == "\t" { text.removeLast() }
+        if text.first == "[" {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            return IPAddressText.parse(String(text[text.index(after: text.startIndex)..<close]))
+        }
+        // One colon: IPv4 and a port (an IPv6 address has at least two).
+        if text.count(where: { $0 == ":" }) == 1, let colon = text.firstIndex(of: ":") {
+            return IPAddressText.parse(String(text[..<colon]))
+        }
+        return IPAddressText.parse(String(text))
     }
 }

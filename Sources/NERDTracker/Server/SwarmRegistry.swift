@@ -77,6 +77,7 @@ public final class SwarmRegistry: Sendable {
         }
     }
 
+    /// `@unchecked Sendable`: every `var` is read and written only while holding `lock`.
     private final class Shard: @unchecked Sendable {
         let lock = NIOLock()
         var swarms: [InfoHashKey: SwarmPeers] = [:]
@@ -94,6 +95,9 @@ public final class SwarmRegistry: Sendable {
     /// Seconds without an announce after which a peer is dropped (at most 4 hours).
     public let peerTimeout: Int
     private let shards: [Shard]
+    /// Held for a whole allow-list swap, so two swaps cannot leave shards with different
+    /// lists; announces never take it.
+    private let allowListSwap = NIOLock()
     private let started = NIODeadline.now()
 
     /// - Parameters:
@@ -111,6 +115,8 @@ public final class SwarmRegistry: Sendable {
     /// Puts a new allow-list in force while the tracker serves (opentracker rereads its list on
     /// SIGHUP; `nerd tracker` does the same). Swarms whose info-hash is no longer allowed are
     /// dropped with their peers and completed counts. Entries that are not 20 bytes are ignored.
+    /// Safe to call from any thread while announces go on; concurrent calls take effect one
+    /// after the other.
     /// - Parameter infoHashes: the 20-byte info-hashes to track; `nil` tracks every torrent.
     /// - Returns: how many swarms were dropped.
     @discardableResult
@@ -121,6 +127,8 @@ public final class SwarmRegistry: Sendable {
             perShard![Int(hash[19]) % shards.count].insert(InfoHashKey(hash))
         }
         var dropped = 0
+        allowListSwap.lock()
+        defer { allowListSwap.unlock() }
         for (index, shard) in shards.enumerated() {
             shard.lock.withLock {
                 let allowed = perShard?[index]

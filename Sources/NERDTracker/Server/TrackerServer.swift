@@ -116,11 +116,16 @@ public final class TrackerServer: Sendable {
     /// - Throws: ``TrackerError`` `.loopbackGuard`, `.network` (address in use, bad host), or
     ///   `.invalidConfiguration` (a trusted proxy that is not an IP address).
     public func start() async throws(TrackerError) {
-        for address in [configuration.http, configuration.udp].compactMap({ $0 }) {
-            try checkGuard(host: address.host)
-        }
-        if let bad = configuration.trustedProxies.first(where: { IPAddressText.parse($0) == nil }) {
-            throw TrackerError(.invalidConfiguration, "trusted proxy \(bad) is not an IP address")
+        do throws(TrackerError) {
+            for address in [configuration.http, configuration.udp].compactMap({ $0 }) {
+                try checkGuard(host: address.host)
+            }
+            if let bad = configuration.trustedProxies.first(where: { IPAddressText.parse($0) == nil }) {
+                throw TrackerError(.invalidConfiguration, "trusted proxy \(bad) is not an IP address")
+            }
+        } catch {
+            await shutdown()  // the event loop threads started in `init`
+            throw error
         }
         do {
             if let http = configuration.http {

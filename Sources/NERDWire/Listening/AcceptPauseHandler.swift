@@ -2,6 +2,8 @@ import NIOCore
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Goes first in a listening channel's pipeline and stops accepting for a while when the

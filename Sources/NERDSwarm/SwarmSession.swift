@@ -116,9 +116,11 @@ public final class SwarmSession: @unchecked Sendable {
             // Out of descriptors, accepting pauses instead of spinning on the failing accept.
             .serverChannelInitializer { [logger] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(AcceptPauseHandler { error in
-                        logger.warning("not accepting peers for 1 s", metadata: ["error": "\(error)"])
-                    })
+                    try channel.pipeline.syncOperations.addHandler(AcceptPauseHandler(report: { error, pauses in
+                        logger.warning("out of descriptors or memory: peer accepts paused 1 s at a time", metadata: [
+                            "reason": "\(String(cString: strerror(error.errnoCode)))", "pauses": "\(pauses)",
+                        ])
+                    }))
                 }
             }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)

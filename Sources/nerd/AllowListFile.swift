@@ -1,29 +1,40 @@
-import ArgumentParser
 import Foundation
 import NERDCrypto
 import NERDTracker
 import NERDWire
 import Synchronization
 
-/// The `--allow` file of `nerd tracker`: 40 hex digits per line, blank lines and `#` comments
-/// skipped, LF or CRLF line ends.
+/// The `--allow` file of `nerd tracker`: one info-hash (40 hex digits) per line; blank lines
+/// and `#` comments (whole lines or after the hash) skipped; LF or CRLF line ends; a UTF-8
+/// byte-order mark ignored.
 enum AllowListFile {
     /// - Returns: the info-hashes in file order (duplicates kept).
-    /// - Throws: `WireError` (unreadable, over 256 MiB) or `ValidationError` naming the file and
-    ///   line of the first bad entry.
+    /// - Throws: `WireError` (unreadable, over 256 MiB) or `TrackerError` `.invalidConfiguration`
+    ///   naming the file and line of the first bad entry.
     static func read(_ path: String) throws -> [[UInt8]] {
-        let bytes = try readFile(path, limit: 256 << 20)
+        var bytes = try readFile(path, limit: 256 << 20)[...]
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
         var hashes: [[UInt8]] = []
         // Split on the byte, not on Characters: "\r\n" is one Character and would hide the lines.
         for (number, line) in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
-            let trimmed = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            let entry = line.split(separator: UInt8(ascii: "#"), maxSplits: 1, omittingEmptySubsequences: false)[0]
+            let trimmed = String(decoding: entry, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            if trimmed.isEmpty { continue }
             guard trimmed.count == 40, let hash = Hex.decode(trimmed) else {
-                throw ValidationError("\(path):\(number + 1): not a 40-digit hex info-hash: \(trimmed.prefix(60))")
+                throw TrackerError(.invalidConfiguration, "\(path):\(number + 1): not a 40-digit hex info-hash: \(trimmed.prefix(60))")
             }
             hashes.append(hash)
         }
         return hashes
+    }
+
+    /// `<kind>: <reason>` for a file that could not be used.
+    static func describe(_ error: Error) -> String {
+        switch error {
+        case let error as WireError: "\(error.code.rawValue): \(error.reason)"
+        case let error as TrackerError: "\(error.code): \(error.message)"
+        default: "\(error)"
+        }
     }
 }
 
@@ -74,12 +85,14 @@ final class AllowListReloader: Sendable {
                 return
             }
             let dropped = registry.replaceAllowList(hashes)
-            printToStandardError(
-                "SIGHUP: allow-list reread from \(path): \(Set(hashes).count) torrents allowed, \(dropped) swarms dropped")
-        } catch let error as WireError {
-            printToStandardError("SIGHUP: allow-list kept unchanged: \(error.code.rawValue): \(error.reason)")
+            printToStandardError("SIGHUP: allow-list reread from \(path): \(counted(Set(hashes).count, "torrent")) allowed, "
+                                 + "\(counted(dropped, "swarm")) dropped")
         } catch {
-            printToStandardError("SIGHUP: allow-list kept unchanged: \(error)")
+            printToStandardError("SIGHUP: allow-list kept unchanged: \(AllowListFile.describe(error))")
         }
+    }
+
+    private func counted(_ count: Int, _ noun: String) -> String {
+        "\(count) \(noun)\(count == 1 ? "" : "s")"
     }
 }

@@ -30,16 +30,17 @@ struct TrackerCommand: AsyncParsableCommand {
     @Option(help: "File of hex info-hashes, one per line: track only these (reread on SIGHUP).")
     var allow: String?
 
-    @Option(help: "Seconds between a client's announces.")
+    // The numeric options parse unconditionally, so that a negative number reaches validation
+    // (a clear error) rather than reading as a missing value.
+    @Option(parsing: .unconditional, help: "Seconds between a client's announces.")
     var interval: Int = 1800
 
-    @Option(help: "Most torrents tracked.")
+    @Option(parsing: .unconditional, help: "Most torrents tracked.")
     var maxTorrents: Int = 2_000_000
 
-    @Option(help: "Most peers over all torrents.")
+    @Option(parsing: .unconditional, help: "Most peers over all torrents.")
     var maxPeers: Int = 20_000_000
 
-    // Unconditional, so that a negative number reaches validation rather than reading as a flag.
     @Option(parsing: .unconditional, help: "Most peers one IPv4 address (any ports) or IPv6 /64 may have in one torrent; 0: no limit.")
     var maxPeersPerIp: Int = 32
 
@@ -47,7 +48,7 @@ struct TrackerCommand: AsyncParsableCommand {
             help: "IP of a reverse proxy in front of the HTTP port whose X-Forwarded-For names the client (repeatable).")
     var trustedProxies: [String] = []
 
-    @Option(help: "Event loop threads (default: half the cores, at least one).")
+    @Option(parsing: .unconditional, help: "Event loop threads, 1 to 256 (default: half the cores, at least one).")
     var threads: Int?
 
     @Flag(help: "Print one JSON line once serving: {\"ready\": true, \"http\": \"HOST:PORT\", \"udp\": \"HOST:PORT\"}.")
@@ -59,6 +60,9 @@ struct TrackerCommand: AsyncParsableCommand {
         if noHttp && noUdp { throw ValidationError("--no-http and --no-udp together leave nothing to serve") }
         guard maxPeersPerIp >= 0 else { throw ValidationError("--max-peers-per-ip must be 0 (no limit) or more") }
         guard interval >= 1 else { throw ValidationError("--interval must be at least 1 second") }
+        guard maxTorrents >= 1 else { throw ValidationError("--max-torrents must be at least 1") }
+        guard maxPeers >= 1 else { throw ValidationError("--max-peers must be at least 1") }
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be from 1 to 256") }
     }
 
     func run() async throws {
@@ -66,7 +70,12 @@ struct TrackerCommand: AsyncParsableCommand {
         let reloader = AllowListReloader(path: allow)
         var allowList: [[UInt8]]?
         if let allow {
-            do { allowList = try AllowListFile.read(allow) } catch { throw failure(error) }
+            do {
+                allowList = try AllowListFile.read(allow)
+            } catch {
+                printToStandardError(AllowListFile.describe(error))
+                throw ExitCode(1)
+            }
         }
         var configuration = TrackerServer.Configuration(
             http: noHttp ? nil : Self.split(http).map { Self.guarded($0, loopbackOnly) },
@@ -88,14 +97,24 @@ struct TrackerCommand: AsyncParsableCommand {
             if let address = server.udpAddress { fields.append(("udp", .string(address))) }
             print(JSON.object(fields).text)
         } else {
-            if let address = server.httpAddress { print("http://\(address)/announce") }
-            if let address = server.udpAddress { print("udp://\(address)/announce") }
+            if let address = server.httpAddress { print(Self.announceURL("http", address)) }
+            if let address = server.udpAddress { print(Self.announceURL("udp", address)) }
             print("tracking\(allowList.map { " \(Set($0).count) allowed torrents" } ?? "") — Ctrl-C to stop")
         }
         reloader.serving(server.registry)
         flushStandardOutput()
         await Signals.interrupted()
         await server.shutdown()
+    }
+
+    /// The announce URL clients use, or, when listening on every address (which no client can
+    /// dial), a template naming the port.
+    static func announceURL(_ scheme: String, _ address: String) -> String {
+        for any in ["0.0.0.0:", "[::]:"] where address.hasPrefix(any) {
+            let port = address.dropFirst(any.count)
+            return "\(scheme)://<this machine's address>:\(port)/announce (listening on \(address), every address)"
+        }
+        return "\(scheme)://\(address)/announce"
     }
 
     /// `HOST:PORT` or `[IPv6]:PORT`, parsed as peer addresses are (`localhost` is 127.0.0.1).

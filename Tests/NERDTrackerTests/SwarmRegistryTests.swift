@@ -113,6 +113,25 @@ import Testing
         #expect(registry.statistics().torrents <= 64)
     }
 
+    /// The torrent and peer limits hold over the whole tracker, however the info-hashes fall
+    /// into shards: not exceeded when small, not reached early when two torrents share a shard.
+    @Test func torrentAndPeerLimitsAreTrackerWide() throws {
+        func hash(_ first: UInt8, _ last: UInt8) -> [UInt8] { [first] + [UInt8](repeating: 0, count: 18) + [last] }
+        let registry = SwarmRegistry(limits: .init(maxTorrents: 2, maxPeers: 3, maxPeersPerAddress: 0), shardCount: 64)
+        #expect(try announce(registry, port: 1, hash: hash(1, 1)).refused == nil)
+        #expect(try announce(registry, port: 1, hash: hash(2, 1)).refused == nil, "same shard, under the limit")
+        #expect(try announce(registry, port: 1, hash: hash(3, 2)).refused?.message == "tracker holds its maximum of torrents")
+        #expect(try announce(registry, port: 2, hash: hash(1, 1)).refused == nil)
+        let fourth = try announce(registry, port: 3, hash: hash(2, 1))
+        #expect(fourth.refused?.code == .full)
+        #expect(fourth.peers4.count == 6, "a refused peer still gets the swarm's peers")
+        #expect(registry.statistics() == .init(torrents: 2, peers: 3, seeders: 0))
+        // A peer leaving makes room anywhere.
+        _ = try announce(registry, port: 2, event: .stopped, hash: hash(1, 1))
+        #expect(try announce(registry, port: 3, hash: hash(2, 1)).refused == nil)
+        #expect(registry.statistics().peers == 3)
+    }
+
     @Test func allowListRefusesOtherTorrents() throws {
         let registry = SwarmRegistry(allowList: [Self.hash])
         _ = try announce(registry, port: 1)

@@ -118,6 +118,20 @@ import Testing
         }
     }
 
+    /// A port already taken: the error names the protocol, the address and the reason.
+    @Test func bindFailuresNameWhatCouldNotListen() async throws {
+        try await withTracker { server, _ in
+            let port = Int(server.httpAddress!.split(separator: ":").last!)!
+            let second = TrackerServer(configuration: .init(http: ("127.0.0.1", port), udp: nil, loopbackOnly: true, threads: 1))
+            await #expect {
+                try await second.start()
+            } throws: {
+                let error = $0 as? TrackerError
+                return error?.code == .network && error?.message == "cannot listen for HTTP on 127.0.0.1:\(port): Address already in use"
+            }
+        }
+    }
+
     @Test func paymentTermsTravelOverHTTP() async throws {
         try await withTracker { server, client in
             let url = "http://\(server.httpAddress!)/announce"

@@ -20,7 +20,8 @@ import Testing
         guard Prerequisite.check(NerdCommand.isBuilt, "the nerd executable at \(NerdCommand.path)") else { return }
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let list = try dir.write("allow.txt", Array("# tracked here\n\(hex(Self.first))\n".utf8))
+        // A byte-order mark, a comment line and a comment after the hash.
+        let list = try dir.write("allow.txt", Array("\u{FEFF}# tracked here\n\(hex(Self.first))  # the first\n".utf8))
         let tracker = try BackgroundProcess(NerdCommand.path, ["tracker", "--http", "127.0.0.1:0", "--no-udp", "--allow", list, "--json"])
         defer { tracker.stop() }
         try #require(tracker.waitFor("\"ready\": true"), "nerd tracker did not start: \(tracker.text)")
@@ -46,7 +47,7 @@ import Testing
         // CRLF line ends, a blank line, and the same hash twice.
         _ = try dir.write("allow.txt", Array("\(hex(Self.second))\r\n\r\n\(hex(Self.second))\r\n".utf8))
         tracker.send(SIGHUP)
-        try #require(tracker.waitFor("1 torrents allowed, 1 swarms dropped", timeout: 10), "no reload: \(tracker.text)")
+        try #require(tracker.waitFor("1 torrent allowed, 1 swarm dropped", timeout: 10), "no reload: \(tracker.text)")
         #expect(await refused(Self.first))
         let counts = try await client.scrape(url, infoHashes: [Self.first])
         #expect((counts[Self.first]?.incomplete ?? 0) == 0)
@@ -62,6 +63,17 @@ import Testing
         #expect(try await client.announce(url, request(Self.second, port: 6003)).incomplete == 2)
         #expect(await refused(Self.first))
         #expect(tracker.isRunning)
+    }
+
+    /// A bad line in the allow file stops the start with the file, the line and exit status 1.
+    @Test func badAllowFileIsNamedAtStart() throws {
+        guard Prerequisite.check(NerdCommand.isBuilt, "the nerd executable at \(NerdCommand.path)") else { return }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let list = try dir.write("allow.txt", Array("\(hex(Self.first))\r\n\r\nnot-a-hash\r\n".utf8))
+        let result = try NerdCommand.run(["tracker", "--http", "127.0.0.1:0", "--no-udp", "--allow", list])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("invalid_configuration: \(list):3: not a 40-digit hex info-hash: not-a-hash"), "\(result.stderr)")
     }
 
     /// Out of descriptors, the tracker stops accepting for a moment instead of retrying the
@@ -92,7 +104,7 @@ import Testing
         let used = try #require(tracker.cpuSeconds) - before
         // Spinning on accept costs a whole core; paused, the tracker is idle.
         #expect(used < 0.5, "tracker used \(used) s of CPU in 2 s while out of descriptors")
-        #expect(tracker.text.contains("not accepting HTTP connections for 1 s"))
+        #expect(tracker.text.contains("HTTP accepts paused 1 s at a time"))
 
         for fd in held { close(fd) }
         held = []

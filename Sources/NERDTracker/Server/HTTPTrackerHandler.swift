@@ -149,7 +149,12 @@ final class HTTPTrackerHandler: ChannelInboundHandler {
                 incomplete: result.incomplete, compact: request.compact, peers4: result.peers4, peers6: result.peers6,
                 terms: result.terms, warning: result.refused?.message)
         } catch {
-            server.metrics.badRequests.increment()
+            // As over UDP: a torrent off the allow-list is a refusal, not a malformed request.
+            if error.code == .notAllowed {
+                server.metrics.notAllowed.increment()
+            } else {
+                server.metrics.badRequests.increment()
+            }
             return HTTPTrackerCodec.encodeFailure(error.message)
         }
     }
@@ -166,7 +171,8 @@ final class HTTPTrackerHandler: ChannelInboundHandler {
     static func forwardedClient(_ headers: HTTPHeaders, trusted: Set<[UInt8]>) -> [UInt8]? {
         var hops: [Substring] = []
         for line in headers["X-Forwarded-For"] {
-            for hop in line.split(separator: ",") {
+            // Empty entries ("a, , b", a trailing comma) are skipped, as proxies do.
+            for hop in line.split(separator: ",") where hop.contains(where: { $0 != " " && $0 != "\t" }) {
                 hops.append(hop)
                 guard hops.count <= maxForwardedHops else { return nil }
             }

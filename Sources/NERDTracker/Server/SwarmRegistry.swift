@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import NIOCore
+import Synchronization
 
 /// SplitMix64: a fast, well-mixed generator for picking peers (not for secrets).
 struct SplitMix64: RandomNumberGenerator {
@@ -81,7 +82,6 @@ public final class SwarmRegistry: Sendable {
     private final class Shard: @unchecked Sendable {
         let lock = NIOLock()
         var swarms: [InfoHashKey: SwarmPeers] = [:]
-        var peerCount = 0
         /// The allowed info-hashes that fall in this shard; `nil` tracks any. Kept per shard so
         /// the check happens under the lock an announce takes anyway, and a new list can be
         /// swapped in while announces go on.
@@ -95,6 +95,11 @@ public final class SwarmRegistry: Sendable {
     /// Seconds without an announce after which a peer is dropped (at most 4 hours).
     public let peerTimeout: Int
     private let shards: [Shard]
+    /// Torrents and peers over all shards, for the global limits: read before a swarm or peer
+    /// is added and changed with it, so concurrent announces on other shards can pass a limit
+    /// by at most one each.
+    private let torrentTotal = Atomic<Int>(0)
+    private let peerTotal = Atomic<Int>(0)
     /// Held for a whole allow-list swap, so two swaps cannot leave shards with different
     /// lists; announces never take it.
     private let allowListSwap = NIOLock()
@@ -136,8 +141,9 @@ public final class SwarmRegistry: Sendable {
                 guard let allowed else { return }
                 let gone = shard.swarms.keys.filter { !allowed.contains($0) }
                 for key in gone {
-                    shard.peerCount -= shard.swarms.removeValue(forKey: key)?.count ?? 0
+                    peerTotal.subtract(shard.swarms.removeValue(forKey: key)?.count ?? 0, ordering: .relaxed)
                 }
+                torrentTotal.subtract(gone.count, ordering: .relaxed)
                 dropped += gone.count
             }
         }
@@ -158,8 +164,6 @@ public final class SwarmRegistry: Sendable {
         let wanted = min(request.numWant ?? limits.defaultNumWant, limits.maxNumWant)
         let stamp = now
         let shard = shard(for: request.infoHash)
-        let perShardTorrents = max(1, limits.maxTorrents / shards.count)
-        let perShardPeers = max(1, limits.maxPeers / shards.count)
         var result = AnnounceResult(complete: 0, incomplete: 0, peers4: [], peers6: [], terms: [], refused: nil)
         var allowed = true
         shard.lock.withLock {
@@ -170,15 +174,16 @@ public final class SwarmRegistry: Sendable {
             var index = shard.swarms.index(forKey: key)
             if index == nil {
                 guard request.event != .stopped else { return }
-                guard shard.swarms.count < perShardTorrents else {
+                guard torrentTotal.load(ordering: .relaxed) < limits.maxTorrents else {
                     result.refused = TrackerError(.full, "tracker holds its maximum of torrents")
                     return
                 }
                 shard.swarms[key] = SwarmPeers()
+                torrentTotal.add(1, ordering: .relaxed)
                 index = shard.swarms.index(forKey: key)
             }
             let i = index!
-            let fits = shard.peerCount < perShardPeers
+            let fits = peerTotal.load(ordering: .relaxed) < limits.maxPeers
             // One in-place access to the swarm: record the announce, count, pick peers.
             let outcome = shard.swarms.values[i].announce(
                 compact: compactAddress, seeder: request.isSeeder, event: request.event, stamp: stamp, terms: request.terms,
@@ -187,8 +192,8 @@ public final class SwarmRegistry: Sendable {
                 storable: request.port != 0, wanted: request.event == .stopped ? 0 : wanted, withTerms: request.wantsTerms,
                 peers4: &result.peers4, peers6: &result.peers6, random: &shard.random)
             switch outcome.change {
-            case .added: shard.peerCount += 1
-            case .removed: shard.peerCount -= 1
+            case .added: peerTotal.add(1, ordering: .relaxed)
+            case .removed: peerTotal.subtract(1, ordering: .relaxed)
             case .updated: break
             case .tooManyFromAddress:
                 result.refused = TrackerError(.full, "this address holds its maximum of peers in the swarm")
@@ -198,7 +203,10 @@ public final class SwarmRegistry: Sendable {
             result.complete = outcome.complete
             result.incomplete = outcome.incomplete
             result.terms = outcome.terms
-            if outcome.isEmpty && outcome.downloaded == 0 { shard.swarms.remove(at: i) }
+            if outcome.isEmpty && outcome.downloaded == 0 {
+                shard.swarms.remove(at: i)
+                torrentTotal.subtract(1, ordering: .relaxed)
+            }
         }
         guard allowed else { throw TrackerError(.notAllowed, "torrent not tracked here") }
         return result
@@ -229,7 +237,7 @@ public final class SwarmRegistry: Sendable {
                 var emptied: [InfoHashKey] = []
                 for index in shard.swarms.indices {
                     let dropped = shard.swarms.values[index].expire(now: stamp, timeout: UInt32(peerTimeout))
-                    shard.peerCount -= dropped
+                    peerTotal.subtract(dropped, ordering: .relaxed)
                     let swarm = shard.swarms.values[index]
                     if swarm.isEmpty { emptied.append(shard.swarms.keys[index]) }
                     totals.peers += swarm.count
@@ -237,6 +245,7 @@ public final class SwarmRegistry: Sendable {
                 }
                 // A swarm with no peers is forgotten, its completed count with it, to bound memory.
                 for key in emptied { shard.swarms[key] = nil }
+                torrentTotal.subtract(emptied.count, ordering: .relaxed)
                 totals.torrents += shard.swarms.count
             }
         }
@@ -249,10 +258,10 @@ public final class SwarmRegistry: Sendable {
         for shard in shards {
             shard.lock.withLock {
                 totals.torrents += shard.swarms.count
-                totals.peers += shard.peerCount
                 for swarm in shard.swarms.values { totals.seeders += Int(swarm.seeders) }
             }
         }
+        totals.peers = peerTotal.load(ordering: .relaxed)
         return totals
     }
 }

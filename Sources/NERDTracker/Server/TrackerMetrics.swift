@@ -11,6 +11,8 @@ final class TrackerMetrics: Sendable {
     let scrapes: CoreMetrics.Counter
     let badRequests: CoreMetrics.Counter
     let droppedPackets: CoreMetrics.Counter
+    /// Announces for torrents off the allow-list (HTTP and UDP alike).
+    let notAllowed: CoreMetrics.Counter
     /// Times the HTTP listener stopped accepting for lack of descriptors or memory.
     let acceptPauses: CoreMetrics.Counter
     let torrents: CoreMetrics.Gauge
@@ -25,6 +27,7 @@ final class TrackerMetrics: Sendable {
         scrapes = CoreMetrics.Counter(label: "nerd_tracker_scrapes_total", factory: factory)
         badRequests = CoreMetrics.Counter(label: "nerd_tracker_bad_requests_total", factory: factory)
         droppedPackets = CoreMetrics.Counter(label: "nerd_tracker_dropped_packets_total", factory: factory)
+        notAllowed = CoreMetrics.Counter(label: "nerd_tracker_not_allowed_total", factory: factory)
         acceptPauses = CoreMetrics.Counter(label: "nerd_tracker_accept_pauses_total", factory: factory)
         torrents = CoreMetrics.Gauge(label: "nerd_tracker_torrents", factory: factory)
         peers = CoreMetrics.Gauge(label: "nerd_tracker_peers", factory: factory)

@@ -144,10 +144,12 @@ public final class TrackerServer: Sendable {
                     // served and closed meanwhile.
                     .serverChannelInitializer { [core] channel in
                         channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(AcceptPauseHandler { error in
-                                core.metrics.acceptPauses.increment()
-                                core.logger.warning("not accepting HTTP connections for 1 s", metadata: ["error": "\(error)"])
+                            let handler = AcceptPauseHandler(onPause: { _ in core.metrics.acceptPauses.increment() }, report: { error, pauses in
+                                core.logger.warning("out of descriptors or memory: HTTP accepts paused 1 s at a time", metadata: [
+                                    "reason": "\(String(cString: strerror(error.errnoCode)))", "pauses": "\(pauses)",
+                                ])
                             })
+                            try channel.pipeline.syncOperations.addHandler(handler)
                         }
                     }
                     // No child options: accepted sockets inherit TCP_NODELAY from the listener
@@ -170,7 +172,7 @@ public final class TrackerServer: Sendable {
                 bootstrap = bootstrap.serverChannelOption(
                     ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: TCP_DEFER_ACCEPT)), value: 5)
                 #endif
-                let channel = try await bootstrap.bind(host: http.host, port: http.port).get()
+                let channel = try await Self.listening("HTTP", http) { try await bootstrap.bind(host: http.host, port: http.port).get() }
                 state.withLockedValue { $0.channels.append(channel); $0.http = channel.localAddress }
             }
             if let udp = configuration.udp {
@@ -180,12 +182,12 @@ public final class TrackerServer: Sendable {
                 var port = udp.port
                 let shared = configuration.threads > 1
                 if shared && port == 0 {
-                    let probe = try await DatagramBootstrap(group: group).bind(host: udp.host, port: 0).get()
+                    let probe = try await Self.listening("UDP", udp) { try await DatagramBootstrap(group: group).bind(host: udp.host, port: 0).get() }
                     port = probe.localAddress?.port ?? 0
                     try await probe.close()
                 }
                 for loop in group.makeIterator() {
-                    let channel = try await DatagramBootstrap(group: loop)
+                    let bootstrap = DatagramBootstrap(group: loop)
                         .channelOption(ChannelOptions.Types.SocketOption(level: .socket, name: .init(rawValue: SO_REUSEPORT)),
                                        value: shared ? 1 : 0)
                         .channelOption(.datagramVectorReadMessageCount, value: 32)
@@ -195,7 +197,7 @@ public final class TrackerServer: Sendable {
                                 try channel.pipeline.syncOperations.addHandler(UDPTrackerHandler(server: core))
                             }
                         }
-                        .bind(host: udp.host, port: port).get()
+                    let channel = try await Self.listening("UDP", (udp.host, port)) { try await bootstrap.bind(host: udp.host, port: port).get() }
                     port = channel.localAddress?.port ?? port
                     state.withLockedValue {
                         $0.channels.append(channel)
@@ -203,6 +205,9 @@ public final class TrackerServer: Sendable {
                     }
                 }
             }
+        } catch let error as TrackerError {
+            await shutdown()
+            throw error
         } catch {
             await shutdown()
             throw TrackerError(.network, "cannot listen: \(error)")
@@ -229,6 +234,18 @@ public final class TrackerServer: Sendable {
         for sweeper in sweepers { sweeper.eventLoop.execute { sweeper.stop() } }
         for channel in channels { try? await channel.close().get() }
         try? await group.shutdownGracefully()
+    }
+
+    /// Runs one bind, naming the protocol, the address and the system's reason if it fails.
+    private static func listening<T>(_ what: String, _ address: (host: String, port: Int),
+                                     _ bind: () async throws -> T) async throws(TrackerError) -> T {
+        do {
+            return try await bind()
+        } catch {
+            let reason = (error as? IOError).map { String(cString: strerror($0.errnoCode)) } ?? "\(error)"
+            let host = address.host.contains(":") ? "[\(address.host)]" : address.host
+            throw TrackerError(.network, "cannot listen for \(what) on \(host):\(address.port): \(reason)")
+        }
     }
 
     private func checkGuard(host: String) throws(TrackerError) {

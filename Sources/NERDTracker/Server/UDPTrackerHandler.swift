@@ -47,6 +47,7 @@ final class UDPTrackerHandler: ChannelInboundHandler {
                 write(context: context, buffer: buffer, to: envelope.remoteAddress)
                 return
             } catch {
+                if error.code == .notAllowed { server.metrics.notAllowed.increment() }
                 reply = .error(transactionID: tid, message: error.message)
             }
         case .scrapeRequest(let cid, let tid, let hashes):

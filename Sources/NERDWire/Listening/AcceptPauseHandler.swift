@@ -21,16 +21,28 @@ public final class AcceptPauseHandler: ChannelInboundHandler {
     public typealias InboundOut = NIOAny
 
     private let pause: TimeAmount
+    private let reportInterval: TimeAmount
     private let onPause: ((IOError) -> Void)?
+    private let report: ((IOError, Int) -> Void)?
     private var resume: Scheduled<Void>?
+    private var lastReport: NIODeadline?
+    private var unreported = 0
 
     /// - Parameters:
     ///   - pause: how long accepting stops after each failure (default 1 s, as
     ///     `AcceptBackoffHandler`'s).
-    ///   - onPause: called on the event loop when accepting stops, to log it.
-    public init(pause: TimeAmount = .seconds(1), onPause: ((IOError) -> Void)? = nil) {
+    ///   - reportInterval: least time between two calls of `report` (default 60 s), so a
+    ///     shortage that lasts hours logs a line a minute, not one a second.
+    ///   - onPause: called on the event loop at every pause (for a counter).
+    ///   - report: called on the event loop at the first pause, then at most once per
+    ///     `reportInterval`, with the error and the number of pauses since the last report
+    ///     (for a log line).
+    public init(pause: TimeAmount = .seconds(1), reportInterval: TimeAmount = .seconds(60),
+                onPause: ((IOError) -> Void)? = nil, report: ((IOError, Int) -> Void)? = nil) {
         self.pause = pause
+        self.reportInterval = reportInterval
         self.onPause = onPause
+        self.report = report
     }
 
     /// Whether `error` is a shortage that passes once connections close.
@@ -50,6 +62,13 @@ public final class AcceptPauseHandler: ChannelInboundHandler {
             try? options.setOption(ChannelOptions.autoRead, value: true)
         }
         onPause?(ioError)
+        unreported += 1
+        let now = NIODeadline.now()
+        if lastReport.map({ now - $0 >= reportInterval }) ?? true {
+            report?(ioError, unreported)
+            lastReport = now
+            unreported = 0
+        }
     }
 
     public func handlerRemoved(context: ChannelHandlerContext) {

@@ -45,7 +45,7 @@ struct TrackerCommand: AsyncParsableCommand {
     var maxPeersPerIp: Int = 32
 
     @Option(name: .customLong("trusted-proxy"),
-            help: "IP of a reverse proxy in front of the HTTP port whose X-Forwarded-For names the client (repeatable).")
+            help: "IP or CIDR range of reverse proxies in front of the HTTP port whose X-Forwarded-For names the client (repeatable).")
     var trustedProxies: [String] = []
 
     @Option(parsing: .unconditional, help: "Event loop threads, 1 to 256 (default: half the cores, at least one).")

@@ -82,10 +82,10 @@ import Testing
             return try HTTPTrackerCodec.parseAnnounceResponse(Array(body.utf8))
         }
         var configuration = TrackerServer.Configuration(http: ("127.0.0.1", 0), udp: nil, interval: 120, loopbackOnly: true, threads: 1)
-        configuration.trustedProxies = ["127.0.0.1", "10.0.0.1"]
+        configuration.trustedProxies = ["127.0.0.1", "10.0.0.0/8", "2001:db8:aa::/48"]
         try await withTracker(configuration) { server, _ in
             // The client's address, then the proxies' (read from the right, past trusted ones).
-            _ = try await announce(server, port: 4001, forwardedFor: "203.0.113.9, 10.0.0.1")
+            _ = try await announce(server, port: 4001, forwardedFor: "203.0.113.9, 10.200.0.1, 2001:db8:aa::7")
             let second = try await announce(server, port: 4002, forwardedFor: "198.51.100.7")
             #expect(second.peers == [TrackerPeer(ip: [203, 0, 113, 9], port: 4001)])
             // A spoofed first hop does not matter: the address the proxy saw is the last one.
@@ -112,9 +112,11 @@ import Testing
             #expect(second.peers == [TrackerPeer(ip: [127, 0, 0, 1], port: 4001)])
         }
         var bad = TrackerServer.Configuration(http: ("127.0.0.1", 0), udp: nil, loopbackOnly: true)
-        bad.trustedProxies = ["proxy.example"]
-        await #expect { try await TrackerServer(configuration: bad).start() } throws: {
-            ($0 as? TrackerError)?.code == .invalidConfiguration
+        for entry in ["proxy.example", "10.0.0.0/33", "10.0.0.0/", "2001:db8::/129", "10.0.0.0/-1", "10.0.0.0/8/8"] {
+            bad.trustedProxies = ["127.0.0.1", entry]
+            await #expect("\(entry)") { try await TrackerServer(configuration: bad).start() } throws: {
+                ($0 as? TrackerError)?.code == .invalidConfiguration && ($0 as? TrackerError)?.message.contains(entry) == true
+            }
         }
     }
 

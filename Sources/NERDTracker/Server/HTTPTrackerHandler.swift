@@ -168,7 +168,7 @@ final class HTTPTrackerHandler: ChannelInboundHandler {
     /// Entries left of the one chosen are not read: a client may have put anything there.
     /// - Returns: nil if the header is missing, has more than ``maxForwardedHops`` entries,
     ///   names only trusted proxies, or an entry that must be read is not an address.
-    static func forwardedClient(_ headers: HTTPHeaders, trusted: Set<[UInt8]>) -> [UInt8]? {
+    static func forwardedClient(_ headers: HTTPHeaders, trusted: TrustedProxies) -> [UInt8]? {
         var hops: [Substring] = []
         for line in headers["X-Forwarded-For"] {
             // Empty entries ("a, , b", a trailing comma) are skipped, as proxies do.

@@ -43,7 +43,8 @@ public final class TrackerServer: Sendable {
         /// An HTTP connection that sends nothing for this long is closed (within a quarter more),
         /// so silent clients cannot hold descriptors.
         public var httpIdleTimeout: TimeAmount = .seconds(30)
-        /// IP addresses of reverse proxies in front of the HTTP port (nginx adding TLS, say).
+        /// Reverse proxies in front of the HTTP port (nginx adding TLS, say): IP addresses or
+        /// CIDR ranges (`10.0.0.0/8`, `2001:db8::/32`).
         /// An announce arriving from one of them is taken to come from the client its
         /// `X-Forwarded-For` header names (the last address there that is not a trusted proxy);
         /// one without a usable header is refused. From any other address the header is ignored,
@@ -75,11 +76,12 @@ public final class TrackerServer: Sendable {
         let interval: Int
         let minInterval: Int
         let logger: Logger
-        /// Addresses (4 or 16 bytes) whose `X-Forwarded-For` is believed.
-        let trustedProxies: Set<[UInt8]>
+        /// Whose `X-Forwarded-For` is believed.
+        let trustedProxies: TrustedProxies
 
         init(configuration: Configuration, logger: Logger) {
-            trustedProxies = Set(configuration.trustedProxies.compactMap(IPAddressText.parse))
+            // A bad entry is reported by `start()`; until then it trusts nobody.
+            trustedProxies = (try? TrustedProxies.parse(configuration.trustedProxies).get()) ?? TrustedProxies()
             registry = SwarmRegistry(limits: configuration.limits, peerTimeout: configuration.peerTimeout,
                                      allowList: configuration.allowList)
             interval = configuration.interval
@@ -114,15 +116,13 @@ public final class TrackerServer: Sendable {
 
     /// Binds the sockets and starts the periodic sweep.
     /// - Throws: ``TrackerError`` `.loopbackGuard`, `.network` (address in use, bad host), or
-    ///   `.invalidConfiguration` (a trusted proxy that is not an IP address).
+    ///   `.invalidConfiguration` (a trusted proxy that is not an IP address or CIDR range).
     public func start() async throws(TrackerError) {
         do throws(TrackerError) {
             for address in [configuration.http, configuration.udp].compactMap({ $0 }) {
                 try checkGuard(host: address.host)
             }
-            if let bad = configuration.trustedProxies.first(where: { IPAddressText.parse($0) == nil }) {
-                throw TrackerError(.invalidConfiguration, "trusted proxy \(bad) is not an IP address")
-            }
+            _ = try TrustedProxies.parse(configuration.trustedProxies).get()
         } catch {
             await shutdown()  // the event loop threads started in `init`
             throw error

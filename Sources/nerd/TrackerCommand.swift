@@ -41,6 +41,9 @@ struct TrackerCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Most peers over all torrents.")
     var maxPeers: Int = 20_000_000
 
+    @Option(parsing: .unconditional, help: "Most peers in one torrent.")
+    var maxPeersPerTorrent: Int = 200_000
+
     @Option(parsing: .unconditional, help: "Most peers one IPv4 address (any ports) or IPv6 /64 may have in one torrent; 0: no limit.")
     var maxPeersPerIp: Int = 32
 
@@ -62,6 +65,7 @@ struct TrackerCommand: AsyncParsableCommand {
         guard interval >= 1 else { throw ValidationError("--interval must be at least 1 second") }
         guard maxTorrents >= 1 else { throw ValidationError("--max-torrents must be at least 1") }
         guard maxPeers >= 1 else { throw ValidationError("--max-peers must be at least 1") }
+        guard maxPeersPerTorrent >= 1 else { throw ValidationError("--max-peers-per-torrent must be at least 1") }
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be from 1 to 256") }
     }
 
@@ -81,7 +85,8 @@ struct TrackerCommand: AsyncParsableCommand {
             http: noHttp ? nil : Self.split(http).map { Self.guarded($0, loopbackOnly) },
             udp: noUdp ? nil : Self.split(udp).map { Self.guarded($0, loopbackOnly) },
             interval: interval,
-            limits: .init(maxTorrents: maxTorrents, maxPeers: maxPeers, maxPeersPerAddress: maxPeersPerIp),
+            limits: .init(maxTorrents: maxTorrents, maxPeersPerTorrent: maxPeersPerTorrent, maxPeers: maxPeers,
+                          maxPeersPerAddress: maxPeersPerIp),
             allowList: allowList, loopbackOnly: loopbackOnly, threads: threads ?? TrackerServer.defaultThreads)
         configuration.trustedProxies = trustedProxies
         let server = TrackerServer(configuration: configuration, logger: Logger(label: "nerd.tracker"))

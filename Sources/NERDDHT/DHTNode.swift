@@ -145,7 +145,7 @@ public final class DHTNode: @unchecked Sendable {
                 }
             }.get()
         } catch {
-            throw DHTError(.network, "cannot bind \(configuration.listen.host):\(configuration.listen.port): \(error)")
+            throw DHTError(.network, "cannot bind \(configuration.listen.host):\(configuration.listen.port): \(socketErrorText(error))")
         }
         logger.info("dht listening", metadata: ["address": "\(listenAddress?.description ?? "?")", "id": "\(id.hex)"])
     }

@@ -151,7 +151,7 @@ public final class SwarmSession: @unchecked Sendable {
             }
             logger.info("listening", metadata: ["address": "\(listenAddress?.description ?? "?")"])
         } catch {
-            throw SwarmError(.invalidAddress, "cannot listen on \(listen): \(error)")
+            throw SwarmError(.invalidAddress, "cannot listen on \(listen): \(socketErrorText(error))")
         }
     }
 

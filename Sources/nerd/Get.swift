@@ -41,7 +41,11 @@ struct Get: AsyncParsableCommand {
         let node = try peerOptions.makeNode()
         let started = Date()
         do {
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            do {
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            } catch {
+                throw SwarmError(.storage, "cannot make the download folder \(out): \((error as NSError).localizedDescription)")
+            }
             try await node.start()
             let handle: Torrent
             if let magnet {
@@ -72,6 +76,8 @@ struct Get: AsyncParsableCommand {
                     outcome = true
                     break
                 }
+                // A piece could not be written: more downloading would only be thrown away.
+                if status.state == .error { break }
                 if let progress, Date().timeIntervalSince(lastDraw) >= 0.5 {
                     progress.draw(status)
                     lastDraw = Date()
@@ -84,6 +90,8 @@ struct Get: AsyncParsableCommand {
                 print(TransferReport(status: status, metainfo: metainfo, seconds: Date().timeIntervalSince(started)).json.text)
             } else if outcome {
                 print("downloaded \(out)/\(metainfo.name) (\(ByteCount.format(status.downloadedThisRun)) this run)")
+            } else if status.state == .error {
+                print("stopped at \(Int(status.progress * 100))%: a piece could not be written")
             } else {
                 print("stopped at \(Int(status.progress * 100))%; run the same command again to resume")
             }
@@ -94,6 +102,9 @@ struct Get: AsyncParsableCommand {
             while !interrupted.happened, deadline.map({ Date() < $0 }) ?? true { try await Task.sleep(for: .milliseconds(100)) }
             }
             await node.shutdown()
+            if status.state == .error {
+                printToStandardError("\(SwarmError.Code.storage.rawValue): \(status.error ?? "a piece could not be written")")
+            }
             if !status.isComplete { throw ExitCode(1) }
         } catch let exit as ExitCode {
             throw exit
@@ -149,6 +160,7 @@ struct TransferReport {
             ("pieces_have", .int(Int64(status.piecesHave))),
             ("num_pieces", .int(Int64(status.pieceCount))),
             ("hash_failures", .int(Int64(status.hashFailures))),
+            ("error", status.state == .error ? .string("\(SwarmError.Code.storage.rawValue): \(status.error ?? "")") : .null),
             ("peers", .array(status.peers.map {
                 .object([("address", .string($0.address)), ("client", .string($0.client)),
                          ("downloaded", .int($0.downloaded)), ("uploaded", .int($0.uploaded)),

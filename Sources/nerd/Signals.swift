@@ -2,9 +2,11 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// SIGINT / SIGTERM as an async wait, so commands stop cleanly (resume data saved).
+/// SIGINT / SIGTERM (and SIGHUP, unless a command rereads its configuration on it) as an async
+/// wait, so commands stop cleanly (resume data saved, trackers told `stopped`).
 enum Signals {
-    /// Returns when the process receives SIGINT or SIGTERM, or when the task is cancelled.
+    /// Returns when the process receives SIGINT or SIGTERM, or SIGHUP (a closed terminal) when
+    /// no ``onHangup(_:)`` handler took it, or when the task is cancelled.
     static func interrupted() async {
         let waiter = Waiter()
         await withTaskCancellationHandler {
@@ -18,7 +20,8 @@ enum Signals {
     }
 
     private static func install(_ waiter: Waiter) {
-        for sig in [SIGINT, SIGTERM] {
+        let hangupStops = !hangupReloads.withLock { $0 }
+        for sig in [SIGINT, SIGTERM] + (hangupStops ? [SIGHUP] : []) {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler { waiter.resume() }
@@ -30,12 +33,16 @@ enum Signals {
     /// Calls `handler` on every SIGHUP, the usual "reread your configuration" signal of a
     /// daemon (and no longer the default, which ends the process).
     static func onHangup(_ handler: @escaping @Sendable () -> Void) {
+        hangupReloads.withLock { $0 = true }
         signal(SIGHUP, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: DispatchQueue(label: "nerd.sighup"))
         source.setEventHandler(handler: handler)
         source.resume()
         keepAlive.withLock { $0.append(SourceBox(source: source)) }
     }
+
+    /// Whether SIGHUP belongs to an ``onHangup(_:)`` handler rather than stopping the command.
+    private static let hangupReloads = Mutex(false)
 
     /// Keeps signal sources alive for the life of the process.
     private static let keepAlive = Mutex<[SourceBox]>([])

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NERDDHT
 import NERDNode
 import NERDSwarm
 import NERDWire
@@ -78,12 +79,16 @@ func defaultStateDirectory() -> String {
     return dir
 }
 
-/// Prints a swarm or wire error as `<kind>: <reason>` and turns it into exit status 1.
+/// Prints a swarm, wire or DHT error as `<kind>: <reason>` and turns it into exit status 1.
 func failure(_ error: Error) -> Error {
     if let error = error as? SwarmError {
         printToStandardError("\(error.code.rawValue): \(error.reason)")
         return ExitCode(1)
     }
     if let error = error as? WireError { return fail(error) }
+    if let error = error as? DHTError {
+        printToStandardError("\(error.code.rawValue): \(error.message)")
+        return ExitCode(1)
+    }
     return error
 }

@@ -90,6 +90,45 @@ import Testing
         #expect(Self.sameFiles(dir.path + "/seed", dir.path + "/out", metainfo))
     }
 
+    /// A piece that cannot be written (here a folder sits where a file goes; a full or
+    /// read-only disk is the same) stops the download with the storage error instead of
+    /// fetching, failing and fetching again; `resume()` carries on once the path is usable.
+    @Test func unwritableDownloadStopsWithTheStorageError() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let metainfo = try Self.makeContent(dir, version: .v1)
+        try FileManager.default.createDirectory(atPath: dir.path + "/out/show/z.bin", withIntermediateDirectories: true)
+        let seeder = Self.session(dir)
+        let leecher = Self.session(dir)
+        let (_, leech) = try await Self.connectPair(seeder, leecher, dir, metainfo)
+        // Polled with a bound, so a download that never stops fails the test instead of hanging it.
+        let deadline = ContinuousClock.now + .seconds(30)
+        var stopped = try await leech.status()
+        while stopped.state != .error, !stopped.isComplete, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+            stopped = try await leech.status()
+        }
+        try #require(stopped.state == .error, "state \(stopped.state), \(stopped.downloadedThisRun) bytes fetched")
+        await #expect {
+            try await leech.waitUntilComplete()
+        } throws: {
+            ($0 as? SwarmError)?.code == .storage
+        }
+        #expect(stopped.error?.contains("z.bin") == true, "\(stopped.error ?? "no error")")
+        #expect(stopped.downloadedThisRun <= metainfo.totalSize)
+        try await Task.sleep(for: .seconds(1.5))
+        let later = try await leech.status()
+        #expect(later.downloadedThisRun == stopped.downloadedThisRun, "nothing is fetched while stopped")
+        #expect(later.connectedPeers == 0)
+
+        try FileManager.default.removeItem(atPath: dir.path + "/out/show/z.bin")
+        leech.resume()
+        #expect(try await Self.complete(leech, within: 30))
+        await leecher.shutdown()
+        await seeder.shutdown()
+        #expect(Self.sameFiles(dir.path + "/seed", dir.path + "/out", metainfo))
+    }
+
     /// A restart with the same state folder trusts its resume data: nothing is fetched again.
     /// A partial download resumes and fetches only what is missing.
     @Test func resumeFetchesOnlyWhatIsMissing() async throws {

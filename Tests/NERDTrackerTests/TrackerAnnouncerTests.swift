@@ -46,4 +46,30 @@ import Testing
         await client.shutdown()
         await server.shutdown()
     }
+
+    /// A download that finishes and stops at once (`nerd get` without `--seed-after`) still
+    /// sends `completed` before `stopped`, so the tracker counts it.
+    @Test func stoppingRightAfterFinishingSendsCompletedFirst() async throws {
+        let server = TrackerServer(configuration: .init(http: ("127.0.0.1", 0), udp: nil, interval: 60, loopbackOnly: true, threads: 1))
+        try await server.start()
+        let client = TrackerClient(configuration: .init(loopbackOnly: true))
+        let left = NIOLockedValueBox<Int64>(1000)
+        let announcer = TrackerAnnouncer(
+            configuration: .init(tiers: [["http://\(server.httpAddress!)/announce"]], infoHash: Self.hash,
+                                 peerID: Array(repeating: 2, count: 20), port: 6001),
+            client: client,
+            progress: { TrackerAnnouncer.Progress(uploaded: 0, downloaded: 1000 - left.withLockedValue { $0 }, left: left.withLockedValue { $0 }) })
+        _ = announcer.peers()
+        for _ in 0..<50 where server.registry.scrape([Self.hash])[0].incomplete == 0 {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(server.registry.scrape([Self.hash])[0].incomplete == 1, "started reached the tracker")
+        left.withLockedValue { $0 = 0 }
+        await announcer.stop()
+        let counts = server.registry.scrape([Self.hash])[0]
+        #expect(counts.downloaded == 1, "completed reached the tracker before stopped")
+        #expect(counts.complete == 0 && counts.incomplete == 0, "stopped removed the peer")
+        await client.shutdown()
+        await server.shutdown()
+    }
 }

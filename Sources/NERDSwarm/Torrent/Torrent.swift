@@ -168,7 +168,13 @@ public final class Torrent: @unchecked Sendable {
     func waitUntilComplete() -> EventLoopFuture<Void> {
         eventLoop.flatSubmit {
             let promise = self.eventLoop.makePromise(of: Void.self)
-            if self.picker.isComplete && self.state != .checking { promise.succeed() } else { self.completion.append(promise) }
+            if self.picker.isComplete && self.state != .checking {
+                promise.succeed()
+            } else if self.state == .error {
+                promise.fail(SwarmError(.storage, self.error ?? "storage error"))
+            } else {
+                self.completion.append(promise)
+            }
             return promise.futureResult
         }
     }
@@ -177,6 +183,12 @@ public final class Torrent: @unchecked Sendable {
         let waiters = completion
         completion = []
         waiters.forEach { $0.succeed() }
+    }
+
+    private func failWaiters(_ error: SwarmError) {
+        let waiters = completion
+        completion = []
+        waiters.forEach { $0.fail(error) }
     }
 
     func status() -> EventLoopFuture<TorrentStatus> {
@@ -214,7 +226,7 @@ public final class Torrent: @unchecked Sendable {
     /// Whether a peer with this address and ID may join (not banned, not us, not twice).
     func accepts(address: PeerAddress, peerID: [UInt8]) -> Bool {
         eventLoop.preconditionInEventLoop()
-        guard state != .stopped, state != .checking, state != .paused, peerID != self.peerID,
+        guard state != .stopped, state != .checking, state != .paused, state != .error, peerID != self.peerID,
             !banned.contains(Self.banKey(address, peerID))
         else {
             return false
@@ -533,13 +545,26 @@ public final class Torrent: @unchecked Sendable {
             case .success(true): self.pieceVerified(piece)
             case .success(false): self.pieceCorrupt(piece)
             case .failure(let error):
-                self.error = "\(error)"
-                self.eventSink.yield(.error("\(error)"))
-                self.logger.error("cannot write piece", metadata: ["piece": "\(piece)", "error": "\(error)"])
                 self.picker.pieceFailed(piece)
                 self.contributors[piece] = nil
+                self.storageFailed(piece: piece, error)
             }
         }
+    }
+
+    /// A verified piece could not be written. Every later piece would fail the same way, so
+    /// rather than download (and discard) the torrent again and again, transfers stop: peers
+    /// are closed, waiters get the storage error, and the state is `.error` until ``resume()``.
+    private func storageFailed(piece: Int, _ error: Error) {
+        let message = (error as? SwarmError)?.reason ?? "\(error)"
+        self.error = message
+        eventSink.yield(.error(message))
+        guard state != .error, state != .stopped else { return }
+        logger.error("cannot write piece; transfers stopped", metadata: ["piece": "\(piece)", "error": "\(message)"])
+        state = .error
+        for peer in peers.values { peer.channel.close(promise: nil) }
+        saveResume()
+        failWaiters(SwarmError(.storage, message))
     }
 
     private func pieceVerified(_ piece: Int) {
@@ -726,7 +751,7 @@ public final class Torrent: @unchecked Sendable {
             self.selection = indices
             guard self.state != .checking, self.state != .stopped else { return }
             self.picker.select(files: indices)
-            if self.state != .paused { self.state = self.settledState }
+            if self.state != .paused, self.state != .error { self.state = self.settledState }
             for peer in self.peers.values { self.updateInterest(peer) }
             if self.picker.isComplete { self.finishWaiters() }
         }
@@ -748,10 +773,12 @@ public final class Torrent: @unchecked Sendable {
         }
     }
 
-    /// Starts transferring again after ``pause()``, re-dialling the given peers.
+    /// Starts transferring again after ``pause()`` or a storage error (once space is freed,
+    /// say), re-dialling the given peers.
     public func resume() {
         eventLoop.execute {
-            guard self.state == .paused else { return }
+            guard self.state == .paused || self.state == .error else { return }
+            if self.state == .error { self.error = nil }
             self.state = self.settledState
             self.eventSink.yield(.resumed)
             self.redialPersistentPeers()
@@ -780,7 +807,7 @@ public final class Torrent: @unchecked Sendable {
             if now - peer.lastSent > .seconds(90) { peer.send(.keepAlive) }
             requestMore(peer)
         }
-        if ticks % 3 == 0, state != .paused { redialPersistentPeers() }
+        if ticks % 3 == 0, state != .paused, state != .error { redialPersistentPeers() }
         if ticks % 30 == 0 { optimistic = nil }
         if ticks % 10 == 0 || optimistic == nil { rechoke() }
         if ticks % 5 == 0, resumeDirty { _ = saveResume() }
@@ -800,7 +827,7 @@ public final class Torrent: @unchecked Sendable {
     }
 
     private func dial(_ address: PeerAddress) {
-        guard let dialer, state != .stopped, !dialling.contains(address),
+        guard let dialer, state != .stopped, state != .error, !dialling.contains(address),
             !peers.values.contains(where: { $0.address == address }), peers.count < maxPeers
         else { return }
         dialling.insert(address)

@@ -10,6 +10,10 @@ public struct TorrentStatus: Sendable {
         case seeding
         case paused
         case stopped
+        /// Stopped transferring because a piece could not be written (disk full, read-only,
+        /// no permission): fetching more would only fetch what cannot be kept. ``Torrent/resume()``
+        /// tries again; `error` says why.
+        case error
     }
 
     public struct PeerStatus: Sendable {

@@ -110,18 +110,22 @@ public final class TrackerAnnouncer: Sendable {
     public var status: Status { state.withLockedValue { $0.status } }
 
     /// Ends the loop and sends `stopped` to the tracker that took `started`, waiting at most
-    /// ``Configuration/stopTimeout`` seconds.
+    /// ``Configuration/stopTimeout`` seconds. A torrent that finished since its last announce
+    /// sends `completed` first, so the tracker counts the download (BEP 3) even when the
+    /// program stops right after finishing, before the loop's next check.
     public func stop() async {
-        let (task, tracker) = state.withLockedValue { state -> (Task<Void, Never>?, String?) in
+        let (task, tracker, sentCompleted) = state.withLockedValue { state -> (Task<Void, Never>?, String?, Bool) in
             state.stopped = true
-            return (state.task, state.startedWith)
+            return (state.task, state.startedWith, state.sentCompleted)
         }
         // The loop may be inside an announce that ignores cancellation (a UDP retry can take
         // minutes): cancel it and move on rather than wait for it.
         task?.cancel()
         continuation.finish()
         guard let tracker, let progress = await progress() else { return }
-        let request = makeRequest(event: .stopped, progress: progress, numWant: 0)
+        let stopped = makeRequest(event: .stopped, progress: progress, numWant: 0)
+        let requests = progress.left == 0 && !sentCompleted
+            ? [makeRequest(event: .completed, progress: progress, numWant: 0), stopped] : [stopped]
         let client = client
         // Whichever ends first, the `stopped` announce or the timeout, lets `stop()` return.
         let finished = NIOLockedValueBox(false)
@@ -130,7 +134,7 @@ public final class TrackerAnnouncer: Sendable {
                 if finished.withLockedValue({ let first = !$0; $0 = true; return first }) { done.resume() }
             }
             Task {
-                _ = try? await client.announce(tracker, request)
+                for request in requests { _ = try? await client.announce(tracker, request) }
                 resumeOnce()
             }
             Task {

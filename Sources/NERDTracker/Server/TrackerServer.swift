@@ -242,7 +242,7 @@ public final class TrackerServer: Sendable {
         do {
             return try await bind()
         } catch {
-            let reason = (error as? IOError).map { String(cString: strerror($0.errnoCode)) } ?? "\(error)"
+            let reason = socketErrorText(error)
             let host = address.host.contains(":") ? "[\(address.host)]" : address.host
             throw TrackerError(.network, "cannot listen for \(what) on \(host):\(address.port): \(reason)")
         }

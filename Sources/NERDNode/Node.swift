@@ -39,6 +39,9 @@ public final class Node: Sendable {
         public var encryption: EncryptionPolicy
         /// Which BEP 6 `suggest` messages the swarm sends (default none, as libtorrent).
         public var suggestMode: SuggestMode = .none
+        /// Ports tried upward from `listen`'s while each is taken; see
+        /// ``SwarmSession/Configuration/listenPortAttempts``.
+        public var listenPortAttempts = 1
 
         public init(listen: PeerAddress? = PeerAddress(host: "0.0.0.0", port: 6881), stateDirectory: String? = nil,
                     loopbackOnly: Bool = false, useTrackers: Bool = true, extraTrackers: [String] = [],
@@ -73,6 +76,7 @@ public final class Node: Sendable {
                                                               stateDirectory: configuration.stateDirectory)
         sessionConfiguration.encryption = configuration.encryption
         sessionConfiguration.suggestMode = configuration.suggestMode
+        sessionConfiguration.listenPortAttempts = configuration.listenPortAttempts
         session = SwarmSession(configuration: sessionConfiguration, logger: logger)
         var trackerConfiguration = configuration.tracker
         trackerConfiguration.loopbackOnly = trackerConfiguration.loopbackOnly || session.configuration.loopbackOnly

@@ -28,6 +28,10 @@ public final class SwarmSession: @unchecked Sendable {
     public struct Configuration: Sendable {
         /// Where to accept peers; `nil` accepts none (download only by dialling out).
         public var listen: PeerAddress?
+        /// Ports tried upward from `listen`'s while each is taken (libtorrent also moves on
+        /// from 6881), so two nodes on one host can both keep their default; 1 tries only the
+        /// port given. Port 0 (any free port) needs no second try.
+        public var listenPortAttempts = 1
         /// Refuse every non-loopback address (listen and connect); set by tests and CI, and
         /// by `NERD_LOOPBACK_ONLY=1` in the environment.
         public var loopbackOnly: Bool
@@ -137,7 +141,19 @@ public final class SwarmSession: @unchecked Sendable {
                 }
             }
         do {
-            let channel = try await bootstrap.bind(host: listen.host, port: listen.port).get()
+            var port = listen.port
+            var channel: Channel
+            while true {
+                do {
+                    channel = try await bootstrap.bind(host: listen.host, port: port).get()
+                    break
+                } catch let error as IOError
+                    where error.errnoCode == EADDRINUSE && port != 0 && port < listen.port + configuration.listenPortAttempts - 1 && port < 65535
+                {
+                    logger.info("listen port taken, trying the next", metadata: ["port": "\(port)"])
+                    port += 1
+                }
+            }
             let bound = channel.localAddress.flatMap { PeerAddress(socketAddress: $0) }
             sockets.withLockedValue { $0 = (channel, nil, bound) }
             if let bound {

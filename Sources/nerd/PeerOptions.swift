@@ -5,8 +5,12 @@ import NERDSwarm
 /// The options `nerd get` and `nerd seed` share: where to listen, whom to dial, which
 /// trackers to use, where resume data lives, and rate limits.
 struct PeerOptions: ParsableArguments {
-    @Option(help: "Address to accept peers on (port 0 picks one).")
-    var listen: String = "0.0.0.0:6881"
+    @Option(name: .customLong("listen"),
+            help: "Address to accept peers on (port 0 picks one). Default 0.0.0.0:6881, or the next free port up to 6890.")
+    var listenOption: String?
+
+    /// The listen address in force: the one given, else 6881 on every address.
+    var listen: String { listenOption ?? "0.0.0.0:6881" }
 
     @Option(name: .customLong("peer"), help: "A peer to dial, HOST:PORT; repeatable. Re-dialled while not connected.")
     var peers: [String] = []
@@ -55,9 +59,10 @@ struct PeerOptions: ParsableArguments {
     }
 
     func makeNode() throws -> Node {
+        // Only the default port moves on when taken: a port the operator named is meant.
         try NERDCLI.makeNode(listen: listen, stateDir: stateDir, trackers: noTrackers ? nil : trackers,
                              dht: noDHT ? nil : DHTOptions(bootstrap: dhtBootstrap, listen: dhtListen), encryption: encryption,
-                             suggestMode: suggest)
+                             suggestMode: suggest, listenPortAttempts: listenOption == nil ? 10 : 1)
     }
 
     /// Applies the limits to a torrent and dials the given peers.

@@ -47,8 +47,10 @@ enum NERDCLI {
     ///   - dht: DHT settings; `nil` runs no DHT node.
     ///   - encryption: MSE/PE policy for peer connections.
     ///   - suggestMode: BEP 6 suggestions to send.
+    ///   - listenPortAttempts: ports tried upward from the listen port while taken.
     static func makeNode(listen: String?, stateDir: String?, trackers: [String]?, dht: DHTOptions?,
-                         encryption: EncryptionPolicy = .enabled, suggestMode: SuggestMode = .none) throws -> Node {
+                         encryption: EncryptionPolicy = .enabled, suggestMode: SuggestMode = .none,
+                         listenPortAttempts: Int = 1) throws -> Node {
         var listenAddress: PeerAddress?
         if let listen {
             guard var parsed = PeerAddress(listen) else { throw ValidationError("--listen must be HOST:PORT, got \(listen)") }
@@ -65,6 +67,7 @@ enum NERDCLI {
         var configuration = Node.Configuration(listen: listenAddress, stateDirectory: state, useTrackers: trackers != nil,
                                                extraTrackers: trackers ?? [], dht: dhtConfiguration, encryption: encryption)
         configuration.suggestMode = suggestMode
+        configuration.listenPortAttempts = listenPortAttempts
         return Node(configuration: configuration)
     }
 }

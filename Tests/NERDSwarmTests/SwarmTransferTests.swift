@@ -129,6 +129,64 @@ import Testing
         #expect(Self.sameFiles(dir.path + "/seed", dir.path + "/out", metainfo))
     }
 
+    /// A taken listen port: with more attempts the next free port is used, with one the error
+    /// names the address and the system's reason.
+    @Test func takenListenPortMovesOnOnlyWhenAllowed() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let first = Self.session(dir)
+        try await first.start()
+        let port = try #require(first.listenAddress?.port)
+        var configuration = SwarmSession.Configuration(listen: PeerAddress(host: "127.0.0.1", port: port), loopbackOnly: true)
+        configuration.listenPortAttempts = 5
+        let second = SwarmSession(configuration: configuration)
+        try await second.start()
+        let moved = try #require(second.listenAddress?.port)
+        #expect(moved > port && moved < port + 5)
+        configuration.listenPortAttempts = 1
+        let third = SwarmSession(configuration: configuration)
+        await #expect {
+            try await third.start()
+        } throws: {
+            ($0 as? SwarmError)?.code == .invalidAddress
+                && ($0 as? SwarmError)?.reason == "cannot listen on 127.0.0.1:\(port): Address already in use"
+        }
+        await third.shutdown()
+        await second.shutdown()
+        await first.shutdown()
+    }
+
+    /// A seed whose file is cut short after it verified the data refuses (BEP 6 `reject`) what
+    /// is gone and serves the rest: the downloader stops asking it for refused pieces instead
+    /// of letting its requests drain into them, and gets every piece still on the seed's disk.
+    @Test func seedServesWhatRemainsOfAShortenedFile() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write("seed/big.bin", TemporaryDirectory.bytes(count: 3 << 20, seed: 31))
+        var options = TorrentCreator.Options()
+        options.version = .v1
+        options.pieceLength = 16384
+        let metainfo = try Metainfo(bytes: TorrentCreator.create(from: dir.path + "/seed/big.bin", options: options))
+        let seeder = try await Self.startedSeeder(dir, metainfo)
+        let cut = try FileHandle(forWritingTo: URL(fileURLWithPath: dir.path + "/seed/big.bin"))
+        try cut.truncate(atOffset: 1_000_000)
+        try cut.close()
+        let whole = 1_000_000 / metainfo.pieceLength
+        let leecher = Self.session(dir)
+        try await leecher.start()
+        let leech = try await leecher.add(metainfo: metainfo, savePath: dir.path + "/out")
+        leecher.connect(to: try #require(seeder.listenAddress), torrent: leech)
+        let deadline = ContinuousClock.now + .seconds(20)
+        var have = 0
+        while have < whole, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+            have = try await leech.status().piecesHave
+        }
+        #expect(have == whole, "\(have) of the \(whole) pieces still on the seed's disk")
+        await leecher.shutdown()
+        await seeder.shutdown()
+    }
+
     /// A restart with the same state folder trusts its resume data: nothing is fetched again.
     /// A partial download resumes and fetches only what is missing.
     @Test func resumeFetchesOnlyWhatIsMissing() async throws {

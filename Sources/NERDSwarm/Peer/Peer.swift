@@ -80,6 +80,10 @@ final class Peer: @unchecked Sendable {
     var allowedFast: Set<UInt32> = []
     /// Pieces we let the peer request while we choke it (BEP 6).
     var offeredFast: Set<UInt32> = []
+    /// Pieces the peer refused (BEP 6 `reject`) while unchoking us: it will not serve them
+    /// now (a seed whose data went missing, say), so they are not asked of it again until it
+    /// unchokes us anew. At most one entry per piece.
+    var rejectedPieces: Set<UInt32> = []
     /// Pieces the peer suggested (BEP 6), oldest first; at most ``maxSuggestions``.
     var suggestedByPeer: [UInt32] = []
     static let maxSuggestions = 16

@@ -57,6 +57,8 @@ public final class Torrent: @unchecked Sendable {
     private var selection: Set<Int>?
     private var resumeDirty = false
     private var error: String?
+    /// Reads of verified data that failed (see `readFailed`).
+    private var readFailures = 0
     private var timer: RepeatedTask?
     /// BEP 10 extensions registered with the session.
     var extensions = ExtensionTable()
@@ -312,6 +314,7 @@ public final class Torrent: @unchecked Sendable {
             }
         case .unchoke:
             peer.peerChoking = false
+            peer.rejectedPieces.removeAll()
             requestMore(peer)
         case .interested:
             peer.peerInterested = true
@@ -358,7 +361,16 @@ public final class Torrent: @unchecked Sendable {
             blockArrived(BlockRequest(index: index, begin: begin, length: UInt32(block.readableBytes)), block, from: peer)
         case .reject(let request):
             guard peer.supportsFast else { throw WireError(.invalidMessage, "reject without the fast extension") }
-            if peer.outstanding.removeValue(forKey: request) != nil { picker.requestDropped(request) }
+            if peer.outstanding.removeValue(forKey: request) != nil {
+                picker.requestDropped(request)
+                // Rejects after a choke are the protocol's way to drop pending requests; one
+                // while unchoked means the peer will not serve that piece now. Without a refill
+                // the pipeline would drain into refused pieces and stall.
+                if !peer.peerChoking {
+                    peer.rejectedPieces.insert(request.index)
+                    requestMore(peer)
+                }
+            }
         case .allowedFast(let index):
             guard peer.supportsFast else { throw WireError(.invalidMessage, "allowed fast without the fast extension") }
             // A handful is the norm (k = 10); more is ignored rather than stored.
@@ -434,6 +446,9 @@ public final class Torrent: @unchecked Sendable {
             source = Bitfield(count: metainfo.pieceCount)
             for index in peer.allowedFast where peer.bitfield[Int(index)] { source[Int(index)] = true }
             guard !source.isEmpty else { return }
+        }
+        if !peer.rejectedPieces.isEmpty {
+            for index in peer.rejectedPieces { source[Int(index)] = false }
         }
         let target = peer.requestTarget
         let room = target - peer.outstanding.count
@@ -676,7 +691,10 @@ public final class Torrent: @unchecked Sendable {
         }.whenComplete { result in
             let waiting = self.waitingReads.removeValue(forKey: key) ?? []
             guard case .success(let data?) = result else {
-                for (peer, request) in waiting { self.fail(request, for: peer) }
+                // The stretch may run past a file shortened on disk while the blocks asked for
+                // are still there: read each on its own before refusing it.
+                self.readFailed(piece: key.piece, result)
+                for (peer, request) in waiting { self.readDirectly(request, for: peer) }
                 return
             }
             let evicted = self.readCache.insert(data, for: key)
@@ -700,11 +718,30 @@ public final class Torrent: @unchecked Sendable {
                              allocator: allocator)
         }.whenComplete { result in
             guard case .success(let data?) = result else {
+                self.readFailed(piece: Int(request.index), result)
                 self.fail(request, for: peer)
                 return
             }
             self.deliver(data, request, to: peer)
         }
+    }
+
+    /// Data that was verified cannot be read back (a file shortened, removed or unreadable
+    /// since): the request is refused, and the operator told, on the 1st, 10th, 100th... failure
+    /// so a seed that has lost its data does not fail in silence nor flood its log.
+    private func readFailed(piece: Int, _ result: Result<ByteBuffer?, Error>) {
+        let reason: String
+        switch result {
+        case .failure(let error): reason = (error as? SwarmError)?.reason ?? "\(error)"
+        case .success: reason = "the file ends before the data (shortened or removed since it was checked)"
+        }
+        readFailures += 1
+        var mark = 1
+        while mark < readFailures { mark *= 10 }
+        guard mark == readFailures else { return }
+        logger.warning("cannot read verified data; requests for it are refused", metadata: [
+            "piece": "\(piece)", "error": "\(reason)", "failures": "\(readFailures)",
+        ])
     }
 
     private func deliver(_ data: ByteBuffer, _ request: BlockRequest, to peer: Peer) {

@@ -13,7 +13,7 @@ struct Create: ParsableCommand {
     @Option(name: .shortAndLong, help: "Where to write the torrent (default: <name>.torrent).")
     var output: String?
 
-    @Option(name: .customLong("piece-length"), help: "Piece length in bytes, a power of two from 16384 (default: automatic, 1000-2000 pieces).")
+    @Option(name: .customLong("piece-length"), help: "Piece length in bytes, a power of two from 16384 (default: the smallest from 16 KiB to 16 MiB that makes at most 2000 pieces).")
     var pieceLength: Int?
 
     @Option(name: .customLong("tracker"), help: "Announce URL; repeat for more tiers, comma-separate URLs within one tier.")

@@ -8,7 +8,8 @@ struct Get: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Download a torrent or magnet link into DIR/<name> from BitTorrent peers.",
         discussion: """
-            Exits 0 once every piece is verified. Ctrl-C stops cleanly; running it again resumes.             A magnet link's metadata is fetched from peers first (BEP 9) and saved as <out>/<name>.torrent.
+            Exits 0 once every piece is verified. Ctrl-C stops cleanly; running it again resumes. \
+            A magnet link's metadata is fetched from peers first (BEP 9) and saved as <out>/<name>.torrent.
             """)
 
     @Argument(help: "The .torrent file, or a magnet: link.")

@@ -51,7 +51,12 @@ struct PeerOptions: ParsableArguments {
 
     func validate() throws {
         _ = try parsePeers(peers)
-        guard PeerAddress(listen) != nil else { throw ValidationError("--listen must be HOST:PORT, got \(listen)") }
+        guard PeerAddress(listen) != nil else {
+            if let port = listen.split(separator: ":").last.flatMap({ Int($0) }), !(0...65535).contains(port) {
+                throw ValidationError("--listen port must be from 0 to 65535, got \(port)")
+            }
+            throw ValidationError("--listen must be HOST:PORT, got \(listen)")
+        }
         for node in dhtBootstrap where PeerAddress(node) == nil {
             throw ValidationError("--dht-bootstrap must be HOST:PORT, got \(node)")
         }

@@ -61,6 +61,7 @@ enum NERDCLI {
             listenAddress = parsed
         }
         let state = stateDir ?? defaultStateDirectory()
+        warnIfUnwritable(state)
         let dhtConfiguration = try dht.map { options in
             try options.configuration(defaultHost: listenAddress?.host ?? "0.0.0.0", stateFile: state + "/dht.state")
         }
@@ -70,6 +71,23 @@ enum NERDCLI {
         configuration.listenPortAttempts = listenPortAttempts
         return Node(configuration: configuration)
     }
+}
+
+/// Says at the start, once, when resume data cannot be kept in `directory` (read-only, no
+/// permission, a file in the way): the transfer still runs, but an interrupted one starts
+/// over with a full recheck, which an operator should know before rather than after.
+func warnIfUnwritable(_ directory: String) {
+    let probe = directory + "/.nerd-write-check-\(getpid())"
+    // A failure here shows again, with the system's reason, when the probe cannot be made.
+    try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let fd = open(probe, O_CREAT | O_WRONLY | O_TRUNC, 0o600)
+    guard fd < 0 else {
+        close(fd)
+        unlink(probe)
+        return
+    }
+    printToStandardError("warning: resume data cannot be saved in \(directory) (\(String(cString: strerror(errno)))); "
+                         + "an interrupted transfer will recheck its data from the start")
 }
 
 /// `$XDG_DATA_HOME/nerd/state`, else `~/.local/share/nerd/state`.

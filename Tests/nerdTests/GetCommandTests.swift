@@ -1,0 +1,22 @@
+import Foundation
+import NERDTestSupport
+import Testing
+
+/// `nerd get` run as a user runs it (no peers needed for these).
+@Suite struct GetCommandTests {
+    static let sample = SharedMaterial.packageRoot.appendingPathComponent("Examples/hello-nerd.torrent").path
+
+    /// A state folder that cannot hold resume data is reported at the start, with the
+    /// system's reason, and the download still runs.
+    @Test func unusableStateFolderIsReportedAtTheStart() throws {
+        guard Prerequisite.check(NerdCommand.isBuilt, "the nerd executable at \(NerdCommand.path)") else { return }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let blocker = try dir.write("not-a-folder", [1])
+        let result = try NerdCommand.run(["get", Self.sample, "--out", dir.path + "/out", "--state-dir", blocker + "/state",
+                                          "--no-dht", "--no-trackers", "--listen", "127.0.0.1:0", "--timeout", "1"])
+        #expect(result.stderr.contains("warning: resume data cannot be saved in \(blocker)/state (Not a directory)"), "\(result.stderr)")
+        #expect(result.stdout.contains("stopped at 0%"), "the download ran: \(result.stdout)")
+        #expect(result.status == 1)
+    }
+}

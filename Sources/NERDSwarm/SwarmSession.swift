@@ -122,7 +122,7 @@ public final class SwarmSession: @unchecked Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(AcceptPauseHandler(report: { error, pauses in
                         logger.warning("out of descriptors or memory: peer accepts paused 1 s at a time", metadata: [
-                            "reason": "\(String(cString: strerror(error.errnoCode)))", "pauses": "\(pauses)",
+                            "reason": "\(socketErrorText(error))", "pauses": "\(pauses)",
                         ])
                     }))
                 }

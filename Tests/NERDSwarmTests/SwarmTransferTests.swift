@@ -60,14 +60,23 @@ import Testing
         }
     }
 
-    /// Waits for completion; `false` after `seconds` (polls, so a stuck torrent cannot hang the test).
-    static func complete(_ torrent: Torrent, within seconds: Double) async throws -> Bool {
+    /// The torrent's status once `done` holds it, else the last one after `seconds` (polls, so a
+    /// stuck torrent cannot hang the test).
+    static func status(of torrent: Torrent, within seconds: Double, until done: (TorrentStatus) -> Bool) async throws
+        -> TorrentStatus
+    {
         let deadline = ContinuousClock.now + .seconds(seconds)
-        while ContinuousClock.now < deadline {
-            if try await torrent.status().isComplete { return true }
+        var status = try await torrent.status()
+        while !done(status), ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
+            status = try await torrent.status()
         }
-        return false
+        return status
+    }
+
+    /// Waits for completion; `false` after `seconds`.
+    static func complete(_ torrent: Torrent, within seconds: Double) async throws -> Bool {
+        try await status(of: torrent, within: seconds, until: \.isComplete).isComplete
     }
 
     @Test(arguments: [MetainfoVersion.v1, .hybrid])
@@ -101,13 +110,7 @@ import Testing
         let seeder = Self.session(dir)
         let leecher = Self.session(dir)
         let (_, leech) = try await Self.connectPair(seeder, leecher, dir, metainfo)
-        // Polled with a bound, so a download that never stops fails the test instead of hanging it.
-        let deadline = ContinuousClock.now + .seconds(30)
-        var stopped = try await leech.status()
-        while stopped.state != .error, !stopped.isComplete, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-            stopped = try await leech.status()
-        }
+        let stopped = try await Self.status(of: leech, within: 30) { $0.state == .error || $0.isComplete }
         try #require(stopped.state == .error, "state \(stopped.state), \(stopped.downloadedThisRun) bytes fetched")
         await #expect {
             try await leech.waitUntilComplete()
@@ -176,12 +179,7 @@ import Testing
         try await leecher.start()
         let leech = try await leecher.add(metainfo: metainfo, savePath: dir.path + "/out")
         leecher.connect(to: try #require(seeder.listenAddress), torrent: leech)
-        let deadline = ContinuousClock.now + .seconds(20)
-        var have = 0
-        while have < whole, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-            have = try await leech.status().piecesHave
-        }
+        let have = try await Self.status(of: leech, within: 20) { $0.piecesHave >= whole }.piecesHave
         #expect(have == whole, "\(have) of the \(whole) pieces still on the seed's disk")
         await leecher.shutdown()
         await seeder.shutdown()

@@ -228,7 +228,7 @@ public final class Torrent: @unchecked Sendable {
     /// Whether a peer with this address and ID may join (not banned, not us, not twice).
     func accepts(address: PeerAddress, peerID: [UInt8]) -> Bool {
         eventLoop.preconditionInEventLoop()
-        guard state != .stopped, state != .checking, state != .paused, state != .error, peerID != self.peerID,
+        guard state != .stopped, state != .checking, !isHeld, peerID != self.peerID,
             !banned.contains(Self.banKey(address, peerID))
         else {
             return false
@@ -447,9 +447,7 @@ public final class Torrent: @unchecked Sendable {
             for index in peer.allowedFast where peer.bitfield[Int(index)] { source[Int(index)] = true }
             guard !source.isEmpty else { return }
         }
-        if !peer.rejectedPieces.isEmpty {
-            for index in peer.rejectedPieces { source[Int(index)] = false }
-        }
+        for index in peer.rejectedPieces { source[Int(index)] = false }
         let target = peer.requestTarget
         let room = target - peer.outstanding.count
         // Refill in batches, not after every block: picking has a cost per call.
@@ -788,11 +786,14 @@ public final class Torrent: @unchecked Sendable {
             self.selection = indices
             guard self.state != .checking, self.state != .stopped else { return }
             self.picker.select(files: indices)
-            if self.state != .paused, self.state != .error { self.state = self.settledState }
+            if !self.isHeld { self.state = self.settledState }
             for peer in self.peers.values { self.updateInterest(peer) }
             if self.picker.isComplete { self.finishWaiters() }
         }
     }
+
+    /// Paused, or stopped by a storage error: no peers taken or dialled until ``resume()``.
+    private var isHeld: Bool { state == .paused || state == .error }
 
     /// The state the torrent's pieces call for, when it is neither checking, paused nor stopped.
     private var settledState: TorrentStatus.State {
@@ -814,7 +815,7 @@ public final class Torrent: @unchecked Sendable {
     /// say), re-dialling the given peers.
     public func resume() {
         eventLoop.execute {
-            guard self.state == .paused || self.state == .error else { return }
+            guard self.isHeld else { return }
             if self.state == .error { self.error = nil }
             self.state = self.settledState
             self.eventSink.yield(.resumed)
@@ -844,7 +845,7 @@ public final class Torrent: @unchecked Sendable {
             if now - peer.lastSent > .seconds(90) { peer.send(.keepAlive) }
             requestMore(peer)
         }
-        if ticks % 3 == 0, state != .paused, state != .error { redialPersistentPeers() }
+        if ticks % 3 == 0, !isHeld { redialPersistentPeers() }
         if ticks % 30 == 0 { optimistic = nil }
         if ticks % 10 == 0 || optimistic == nil { rechoke() }
         if ticks % 5 == 0, resumeDirty { _ = saveResume() }

@@ -78,10 +78,14 @@ public final class TrackerServer: Sendable {
         let logger: Logger
         /// Whose `X-Forwarded-For` is believed.
         let trustedProxies: TrustedProxies
+        /// Why `configuration.trustedProxies` cannot be used; `start()` reports it.
+        let trustedProxiesError: TrackerError?
 
         init(configuration: Configuration, logger: Logger) {
-            // A bad entry is reported by `start()`; until then it trusts nobody.
-            trustedProxies = (try? TrustedProxies.parse(configuration.trustedProxies).get()) ?? TrustedProxies()
+            switch TrustedProxies.parse(configuration.trustedProxies) {
+            case .success(let proxies): (trustedProxies, trustedProxiesError) = (proxies, nil)
+            case .failure(let error): (trustedProxies, trustedProxiesError) = (TrustedProxies(), error)
+            }
             registry = SwarmRegistry(limits: configuration.limits, peerTimeout: configuration.peerTimeout,
                                      allowList: configuration.allowList)
             interval = configuration.interval
@@ -122,7 +126,7 @@ public final class TrackerServer: Sendable {
             for address in [configuration.http, configuration.udp].compactMap({ $0 }) {
                 try checkGuard(host: address.host)
             }
-            _ = try TrustedProxies.parse(configuration.trustedProxies).get()
+            if let error = core.trustedProxiesError { throw error }
         } catch {
             await shutdown()  // the event loop threads started in `init`
             throw error
@@ -146,7 +150,7 @@ public final class TrackerServer: Sendable {
                         channel.eventLoop.makeCompletedFuture {
                             let handler = AcceptPauseHandler(onPause: { _ in core.metrics.acceptPauses.increment() }, report: { error, pauses in
                                 core.logger.warning("out of descriptors or memory: HTTP accepts paused 1 s at a time", metadata: [
-                                    "reason": "\(String(cString: strerror(error.errnoCode)))", "pauses": "\(pauses)",
+                                    "reason": "\(socketErrorText(error))", "pauses": "\(pauses)",
                                 ])
                             })
                             try channel.pipeline.syncOperations.addHandler(handler)

@@ -131,6 +131,18 @@ import Testing
                 let error = $0 as? TrackerError
                 return error?.code == .network && error?.message == "cannot listen for HTTP on 127.0.0.1:\(port): Address already in use"
             }
+            // With several threads the sockets share their port (SO_REUSEPORT); a second tracker
+            // must still be refused, not given half of the first one's announces.
+            let udpPort = Int(server.udpAddress!.split(separator: ":").last!)!
+            for (what, http, udp) in [("HTTP", ("127.0.0.1", port), nil), ("UDP", nil, ("127.0.0.1", udpPort))] {
+                let third = TrackerServer(configuration: .init(http: http, udp: udp, loopbackOnly: true, threads: 2))
+                await #expect {
+                    try await third.start()
+                } throws: {
+                    let error = $0 as? TrackerError
+                    return error?.message == "cannot listen for \(what) on 127.0.0.1:\(http?.1 ?? udpPort): Address already in use"
+                }
+            }
         }
     }
 

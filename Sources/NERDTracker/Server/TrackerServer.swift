@@ -37,7 +37,7 @@ public final class TrackerServer: Sendable {
         public var loopbackOnly: Bool
         /// How often expired peers are swept and totals logged.
         public var sweepInterval: TimeAmount
-        /// Event loop threads (HTTP connections spread over them; one UDP socket per thread);
+        /// Event loop threads (one HTTP listener and one UDP socket per thread, sharing the ports);
         /// default ``TrackerServer/defaultThreads``.
         public var threads: Int
         /// An HTTP connection that sends nothing for this long is closed (within a quarter more),
@@ -133,60 +133,39 @@ public final class TrackerServer: Sendable {
         }
         do {
             if let http = configuration.http {
-                // One idle sweeper per event loop, for the connections on that loop.
-                var sweepers: [ObjectIdentifier: IdleConnectionSweeper] = [:]
-                for loop in group.makeIterator() {
-                    sweepers[ObjectIdentifier(loop)] = IdleConnectionSweeper(eventLoop: loop, timeout: configuration.httpIdleTimeout)
+                // One listener per event loop sharing the port with SO_REUSEPORT, each keeping
+                // the connections it accepts: the kernel spreads connections over the loops, and
+                // no connection is handed from one thread to another (which cost more than the
+                // second thread gained). The port is checked first, as for UDP below.
+                var port = http.port
+                let shared = configuration.threads > 1
+                if shared {
+                    let probe = try await Self.listening("HTTP", http) { try await ServerBootstrap(group: group).bind(host: http.host, port: port).get() }
+                    port = probe.localAddress?.port ?? 0
+                    try await probe.close()
                 }
-                state.withLockedValue { $0.sweepers = Array(sweepers.values) }
-                var bootstrap = ServerBootstrap(group: group)
-                    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                    .serverChannelOption(.backlog, value: 1024)
-                    .serverChannelOption(.maxMessagesPerRead, value: 16)
-                    // Out of descriptors (a flood of connections, a low ulimit), accepting pauses
-                    // instead of spinning on the failing accept; connections already open are
-                    // served and closed meanwhile.
-                    .serverChannelInitializer { [core] channel in
-                        channel.eventLoop.makeCompletedFuture {
-                            let handler = AcceptPauseHandler(onPause: { _ in core.metrics.acceptPauses.increment() }, report: { error, pauses in
-                                core.logger.warning("out of descriptors or memory: HTTP accepts paused 1 s at a time", metadata: [
-                                    "reason": "\(socketErrorText(error))", "pauses": "\(pauses)",
-                                ])
-                            })
-                            try channel.pipeline.syncOperations.addHandler(handler)
-                        }
+                for loop in group.makeIterator() {
+                    let sweeper = IdleConnectionSweeper(eventLoop: loop, timeout: configuration.httpIdleTimeout)
+                    state.withLockedValue { $0.sweepers.append(sweeper) }
+                    let bootstrap = httpBootstrap(on: loop, sweeper: sweeper, reusePort: shared)
+                    let channel = try await Self.listening("HTTP", (http.host, port)) { try await bootstrap.bind(host: http.host, port: port).get() }
+                    port = channel.localAddress?.port ?? port
+                    state.withLockedValue {
+                        $0.channels.append(channel)
+                        if $0.http == nil { $0.http = channel.localAddress }
                     }
-                    // No child options: accepted sockets inherit TCP_NODELAY from the listener
-                    // (NIO sets it there), and each child option costs a system call and a
-                    // future per connection.
-                    .childChannelInitializer { [core, sweepers] channel in
-                        channel.eventLoop.makeCompletedFuture {
-                            // Just NIOHTTP1's request decoder: announces are answered at once and in
-                            // order, so the pipelining and error helpers only add cost, and the
-                            // handler writes its short answers itself.
-                            let sync = channel.pipeline.syncOperations
-                            try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
-                            try sync.addHandler(HTTPTrackerHandler(server: core, sweeper: sweepers[ObjectIdentifier(channel.eventLoop)]!))
-                        }
-                    }
-                #if os(Linux)
-                // Connections are usually handed over with their request already there: one
-                // wake-up less per announce. A client that says nothing is held by the kernel
-                // for a few seconds, then handed over and closed by the idle sweep.
-                bootstrap = bootstrap.serverChannelOption(
-                    ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: TCP_DEFER_ACCEPT)), value: 5)
-                #endif
-                let channel = try await Self.listening("HTTP", http) { try await bootstrap.bind(host: http.host, port: http.port).get() }
-                state.withLockedValue { $0.channels.append(channel); $0.http = channel.localAddress }
+                }
             }
             if let udp = configuration.udp {
-                // One socket per event loop sharing the port with SO_REUSEPORT. Port 0 is
-                // settled first by a plain socket: Linux may hand the same ephemeral port to two
-                // sockets that both allow reuse, and one would then never see its packets.
+                // One socket per event loop sharing the port with SO_REUSEPORT. The port is
+                // first bound by a plain socket, which settles port 0 (Linux may hand the same
+                // ephemeral port to two sockets that both allow reuse, and one would then never
+                // see its packets) and fails if anything holds the port: another program's
+                // sockets that allow reuse would otherwise quietly share it.
                 var port = udp.port
                 let shared = configuration.threads > 1
-                if shared && port == 0 {
-                    let probe = try await Self.listening("UDP", udp) { try await DatagramBootstrap(group: group).bind(host: udp.host, port: 0).get() }
+                if shared {
+                    let probe = try await Self.listening("UDP", udp) { try await DatagramBootstrap(group: group).bind(host: udp.host, port: port).get() }
                     port = probe.localAddress?.port ?? 0
                     try await probe.close()
                 }
@@ -241,6 +220,50 @@ public final class TrackerServer: Sendable {
     }
 
     /// Runs one bind, naming the protocol, the address and the system's reason if it fails.
+    /// The HTTP listener for one event loop; its connections stay on that loop.
+    private func httpBootstrap(on loop: EventLoop, sweeper: IdleConnectionSweeper, reusePort: Bool) -> ServerBootstrap {
+        var bootstrap = ServerBootstrap(group: loop)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(ChannelOptions.Types.SocketOption(level: .socket, name: .init(rawValue: SO_REUSEPORT)),
+                                 value: reusePort ? 1 : 0)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.maxMessagesPerRead, value: 16)
+            // Out of descriptors (a flood of connections, a low ulimit), accepting pauses
+            // instead of spinning on the failing accept; connections already open are
+            // served and closed meanwhile.
+            .serverChannelInitializer { [core] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let handler = AcceptPauseHandler(onPause: { _ in core.metrics.acceptPauses.increment() }, report: { error, pauses in
+                        core.logger.warning("out of descriptors or memory: HTTP accepts paused 1 s at a time", metadata: [
+                            "reason": "\(socketErrorText(error))", "pauses": "\(pauses)",
+                        ])
+                    })
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                }
+            }
+            // No child options: accepted sockets inherit TCP_NODELAY from the listener
+            // (NIO sets it there), and each child option costs a system call and a
+            // future per connection.
+            .childChannelInitializer { [core] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    // Just NIOHTTP1's request decoder: announces are answered at once and in
+                    // order, so the pipelining and error helpers only add cost, and the
+                    // handler writes its short answers itself.
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+                    try sync.addHandler(HTTPTrackerHandler(server: core, sweeper: sweeper))
+                }
+            }
+        #if os(Linux)
+        // Connections are usually handed over with their request already there: one
+        // wake-up less per announce. A client that says nothing is held by the kernel
+        // for a few seconds, then handed over and closed by the idle sweep.
+        bootstrap = bootstrap.serverChannelOption(
+            ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: TCP_DEFER_ACCEPT)), value: 5)
+        #endif
+        return bootstrap
+    }
+
     private static func listening<T>(_ what: String, _ address: (host: String, port: Int),
                                      _ bind: () async throws -> T) async throws(TrackerError) -> T {
         do {

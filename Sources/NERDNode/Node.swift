@@ -42,6 +42,11 @@ public final class Node: Sendable {
         /// Ports tried upward from `listen`'s while each is taken; see
         /// ``SwarmSession/Configuration/listenPortAttempts``.
         public var listenPortAttempts = 1
+        /// Most peer connections per torrent (``SwarmSession/Configuration/maxPeersPerTorrent``).
+        public var maxPeersPerTorrent = 50
+        /// Most peer connections over all torrents, incoming and outgoing
+        /// (``SwarmSession/Configuration/maxConnections``).
+        public var maxConnections = 500
 
         public init(listen: PeerAddress? = PeerAddress(host: "0.0.0.0", port: 6881), stateDirectory: String? = nil,
                     loopbackOnly: Bool = false, useTrackers: Bool = true, extraTrackers: [String] = [],
@@ -77,6 +82,8 @@ public final class Node: Sendable {
         sessionConfiguration.encryption = configuration.encryption
         sessionConfiguration.suggestMode = configuration.suggestMode
         sessionConfiguration.listenPortAttempts = configuration.listenPortAttempts
+        sessionConfiguration.maxPeersPerTorrent = configuration.maxPeersPerTorrent
+        sessionConfiguration.maxConnections = configuration.maxConnections
         session = SwarmSession(configuration: sessionConfiguration, logger: logger)
         var trackerConfiguration = configuration.tracker
         trackerConfiguration.loopbackOnly = trackerConfiguration.loopbackOnly || session.configuration.loopbackOnly

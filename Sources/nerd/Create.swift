@@ -50,6 +50,38 @@ struct Create: ParsableCommand {
         return parts.count > 1 && parts.allSatisfy({ $0.contains("://") }) ? parts : [value.trimmingCharacters(in: .whitespaces)]
     }
 
+    /// Schemes other clients announce to; NERD itself uses http and udp (TrackerURL).
+    static let trackerSchemes: Set<String> = ["http", "https", "udp", "ws", "wss"]
+    /// BEP 19 web seeds are HTTP or FTP servers.
+    static let webSeedSchemes: Set<String> = ["http", "https", "ftp"]
+
+    /// Why `url` cannot go into the torrent, if it cannot: not `SCHEME://HOST...`, a scheme
+    /// outside `schemes`, or white space (clients split announce lists on it).
+    static func urlProblem(_ url: String, schemes: Set<String>) -> String? {
+        guard let separator = url.range(of: "://"), !url.contains(where: \.isWhitespace) else {
+            return "not a URL"
+        }
+        let scheme = url[..<separator.lowerBound].lowercased()
+        guard schemes.contains(scheme) else {
+            return "\(scheme.isEmpty ? "no" : "unsupported") scheme (use \(schemes.sorted().joined(separator: ", ")))"
+        }
+        let host = url[separator.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        return host.isEmpty || host.hasPrefix(":") ? "no host" : nil
+    }
+
+    func validate() throws {
+        for url in trackers.flatMap(Self.tier) {
+            if let problem = Self.urlProblem(url, schemes: Self.trackerSchemes) {
+                throw ValidationError("--tracker \(url): \(problem)")
+            }
+        }
+        for url in webSeeds {
+            if let problem = Self.urlProblem(url, schemes: Self.webSeedSchemes) {
+                throw ValidationError("--web-seed \(url): \(problem)")
+            }
+        }
+    }
+
     enum Format: String, EnumerableFlag {
         case v1, v2, hybrid
     }
@@ -65,6 +97,10 @@ struct Create: ParsableCommand {
         options.includeHidden = includeHidden
         options.creationDate = Int64(Date().timeIntervalSince1970)
         if let threads { options.threads = max(1, threads) }
+        let unusable = trackers.flatMap(Self.tier).filter { !["http", "udp"].contains($0.prefix { $0 != ":" }.lowercased()) }
+        if !unusable.isEmpty {
+            printToStandardError("note: NERD announces over http and udp only; other clients will use \(unusable.joined(separator: ", "))")
+        }
 
         let bar = quiet || isatty(STDERR_FILENO) != 1 ? nil : ProgressBar(label: "hashing")
         do throws(WireError) {

@@ -33,11 +33,18 @@ struct PeerOptions: ParsableArguments {
     @Option(help: "Folder for resume data (default: the user's data folder).")
     var stateDir: String?
 
-    @Option(name: .customLong("upload-limit"), help: "Upload limit in bytes per second (default: none).")
+    @Option(name: .customLong("upload-limit"), parsing: .unconditional, help: "Upload limit in bytes per second (default: none).")
     var uploadLimit: Int?
 
-    @Option(name: .customLong("download-limit"), help: "Download limit in bytes per second (default: none).")
+    @Option(name: .customLong("download-limit"), parsing: .unconditional, help: "Download limit in bytes per second (default: none).")
     var downloadLimit: Int?
+
+    @Option(name: .customLong("max-peers"), parsing: .unconditional, help: "Most peer connections per torrent, 1 to 10000 (default: 50).")
+    var maxPeers = 50
+
+    @Option(name: .customLong("max-connections"), parsing: .unconditional,
+            help: "Most peer connections over all torrents, incoming and outgoing, 1 to 100000 (default: 500).")
+    var maxConnections = 500
 
     @Option(help: ArgumentHelp("Message Stream Encryption (MSE/PE) for peer connections: enabled (accept both, dial encrypted first, "
                                + "plain on retry), forced (encrypted handshake and RC4 stream only), disabled (plain only).",
@@ -50,6 +57,13 @@ struct PeerOptions: ParsableArguments {
     var suggest: SuggestMode = .none
 
     func validate() throws {
+        for (name, limit) in [("--upload-limit", uploadLimit), ("--download-limit", downloadLimit)] {
+            if let limit, limit < 1 { throw ValidationError("\(name) must be at least 1 byte per second (leave it out for no limit), got \(limit)") }
+        }
+        guard (1...10_000).contains(maxPeers) else { throw ValidationError("--max-peers must be from 1 to 10000, got \(maxPeers)") }
+        guard (1...100_000).contains(maxConnections) else {
+            throw ValidationError("--max-connections must be from 1 to 100000, got \(maxConnections)")
+        }
         _ = try parsePeers(peers)
         guard PeerAddress(listen) != nil else {
             if let port = listen.split(separator: ":").last.flatMap({ Int($0) }), !(0...65535).contains(port) {
@@ -67,7 +81,8 @@ struct PeerOptions: ParsableArguments {
         // Only the default port moves on when taken: a port the operator named is meant.
         try NERDCLI.makeNode(listen: listen, stateDir: stateDir, trackers: noTrackers ? nil : trackers,
                              dht: noDHT ? nil : DHTOptions(bootstrap: dhtBootstrap, listen: dhtListen), encryption: encryption,
-                             suggestMode: suggest, listenPortAttempts: listenOption == nil ? 10 : 1)
+                             suggestMode: suggest, listenPortAttempts: listenOption == nil ? 10 : 1,
+                             maxPeersPerTorrent: maxPeers, maxConnections: maxConnections)
     }
 
     /// Applies the limits to a torrent and dials the given peers.

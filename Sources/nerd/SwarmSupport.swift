@@ -50,7 +50,7 @@ enum NERDCLI {
     ///   - listenPortAttempts: ports tried upward from the listen port while taken.
     static func makeNode(listen: String?, stateDir: String?, trackers: [String]?, dht: DHTOptions?,
                          encryption: EncryptionPolicy = .enabled, suggestMode: SuggestMode = .none,
-                         listenPortAttempts: Int = 1) throws -> Node {
+                         listenPortAttempts: Int = 1, maxPeersPerTorrent: Int = 50, maxConnections: Int = 500) throws -> Node {
         var listenAddress: PeerAddress?
         if let listen {
             guard var parsed = PeerAddress(listen) else { throw ValidationError("--listen must be HOST:PORT, got \(listen)") }
@@ -69,6 +69,8 @@ enum NERDCLI {
                                                extraTrackers: trackers ?? [], dht: dhtConfiguration, encryption: encryption)
         configuration.suggestMode = suggestMode
         configuration.listenPortAttempts = listenPortAttempts
+        configuration.maxPeersPerTorrent = maxPeersPerTorrent
+        configuration.maxConnections = maxConnections
         return Node(configuration: configuration)
     }
 }

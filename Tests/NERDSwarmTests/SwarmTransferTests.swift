@@ -159,6 +159,42 @@ import Testing
         await first.shutdown()
     }
 
+    /// The connection limits hold against more peers than they allow: per torrent and over
+    /// the session, the seed keeps at most the limit connected, and serves those it keeps.
+    @Test(arguments: ["per torrent", "session"])
+    func connectionLimitsHold(limit: String) async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let metainfo = try Self.makeContent(dir)
+        var configuration = SwarmSession.Configuration(listen: PeerAddress("127.0.0.1:0"), loopbackOnly: true)
+        if limit == "session" { configuration.maxConnections = 2 } else { configuration.maxPeersPerTorrent = 2 }
+        let seeder = SwarmSession(configuration: configuration)
+        try await seeder.start()
+        let seed = try await seeder.add(metainfo: metainfo, savePath: dir.path + "/seed")
+        var leechers: [(SwarmSession, Torrent)] = []
+        for number in 0..<4 {
+            let leecher = Self.session(dir)
+            try await leecher.start()
+            let torrent = try await leecher.add(metainfo: metainfo, savePath: dir.path + "/out\(number)")
+            torrent.setRateLimits(upload: nil, download: 150_000)  // about 1.5 s each: the connections overlap
+            leecher.connect(to: try #require(seeder.listenAddress), torrent: torrent)
+            leechers.append((leecher, torrent))
+        }
+        var most = 0
+        var served = 0
+        let deadline = ContinuousClock.now + .seconds(8)
+        while ContinuousClock.now < deadline, served < 2 {
+            most = max(most, try await seed.status().connectedPeers)
+            served = 0
+            for (_, torrent) in leechers where try await torrent.status().isComplete { served += 1 }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(most <= 2, "the seed held \(most) connections")
+        #expect(served >= 2, "only \(served) downloads completed")
+        for (leecher, _) in leechers { await leecher.shutdown() }
+        await seeder.shutdown()
+    }
+
     /// A seed whose file is cut short after it verified the data refuses (BEP 6 `reject`) what
     /// is gone and serves the rest: the downloader stops asking it for refused pieces instead
     /// of letting its requests drain into them, and gets every piece still on the seed's disk.

@@ -68,3 +68,32 @@ import Testing
         #expect(m.trackers == [["http://127.0.0.1/a?x=1,2"]])
     }
 }
+
+extension CreateCommandTests {
+    /// An announce or web-seed URL no client could use is refused before any hashing, and no
+    /// torrent is written; tracker schemes only other clients use (https, wss) are kept with a note.
+    @Test func unusableURLsAreRefused() throws {
+        guard Prerequisite.check(NerdCommand.isBuilt, "the nerd executable at \(NerdCommand.path)") else { return }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let file = try dir.write("a.bin", [1, 2, 3])
+        let out = dir.path + "/a.torrent"
+        let refused = [
+            ("--tracker", "ftp://127.0.0.1/announce", "unsupported scheme"), ("--tracker", "127.0.0.1:6969/announce", "not a URL"),
+            ("--tracker", "http:///announce", "no host"), ("--tracker", "http://127.0.0.1/a b", "not a URL"),
+            ("--tracker", "udp://127.0.0.1:1,gopher://127.0.0.1:2", "unsupported scheme"),
+            ("--web-seed", "udp://127.0.0.1/files", "unsupported scheme"),
+        ]
+        for (option, url, reason) in refused {
+            let result = try NerdCommand.run(["create", file, "-o", out, option, url])
+            #expect(result.status == 64, "\(url)")
+            #expect(result.stderr.contains("\(option) ") && result.stderr.contains(reason), "\(url): \(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: out), "\(url)")
+        }
+        let kept = try NerdCommand.run(["create", file, "-o", out, "--tracker", "HTTPS://127.0.0.1/announce", "--tracker", "wss://127.0.0.1/ws"])
+        #expect(kept.status == 0, "\(kept.stderr)")
+        #expect(kept.stderr.contains("note: NERD announces over http and udp only"))
+        let metainfo = try Metainfo(bytes: [UInt8](Data(contentsOf: URL(fileURLWithPath: out))))
+        #expect(metainfo.trackers == [["HTTPS://127.0.0.1/announce"], ["wss://127.0.0.1/ws"]])
+    }
+}

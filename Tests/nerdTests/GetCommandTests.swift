@@ -19,4 +19,23 @@ import Testing
         #expect(result.stdout.contains("stopped at 0%"), "the download ran: \(result.stdout)")
         #expect(result.status == 1)
     }
+
+    /// Out-of-range limits are refused with the option named, before anything starts.
+    @Test func badLimitsAreRefused() throws {
+        guard Prerequisite.check(NerdCommand.isBuilt, "the nerd executable at \(NerdCommand.path)") else { return }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let cases = [
+            (["--max-peers", "0"], "--max-peers must be from 1 to 10000, got 0"),
+            (["--max-connections", "100001"], "--max-connections must be from 1 to 100000, got 100001"),
+            (["--upload-limit", "-5"], "--upload-limit must be at least 1 byte per second (leave it out for no limit), got -5"),
+            (["--download-limit", "0"], "--download-limit must be at least 1 byte per second (leave it out for no limit), got 0"),
+        ]
+        for (options, message) in cases {
+            let result = try NerdCommand.run(["get", Self.sample, "--out", dir.path + "/out", "--no-dht", "--no-trackers"] + options)
+            #expect(result.status == 64, "\(options)")
+            #expect(result.stderr.contains(message), "\(options): \(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: dir.path + "/out"), "\(options)")
+        }
+    }
 }

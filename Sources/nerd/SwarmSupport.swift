@@ -61,9 +61,9 @@ enum NERDCLI {
             listenAddress = parsed
         }
         let state = stateDir ?? defaultStateDirectory()
-        warnIfUnwritable(state)
+        if let state { warnIfUnwritable(state) }
         let dhtConfiguration = try dht.map { options in
-            try options.configuration(defaultHost: listenAddress?.host ?? "0.0.0.0", stateFile: state + "/dht.state")
+            try options.configuration(defaultHost: listenAddress?.host ?? "0.0.0.0", stateFile: state.map { $0 + "/dht.state" })
         }
         var configuration = Node.Configuration(listen: listenAddress, stateDirectory: state, useTrackers: trackers != nil,
                                                extraTrackers: trackers ?? [], dht: dhtConfiguration, encryption: encryption)
@@ -93,13 +93,34 @@ func warnIfUnwritable(_ directory: String) {
 }
 
 /// `$XDG_DATA_HOME/nerd/state`, else `~/.local/share/nerd/state`.
-func defaultStateDirectory() -> String {
+/// The default resume-data folder, created; nil (with a warning) when the user has no data
+/// folder, in which case the transfer runs without resume data.
+func defaultStateDirectory() -> String? {
+    do {
+        let dir = try userDataDirectory() + "/nerd/state"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    } catch {
+        printToStandardError("warning: \(error); no resume data is kept (give --state-dir to keep it)")
+        return nil
+    }
+}
+
+/// The user's data folder as the XDG base directory spec gives it: `$XDG_DATA_HOME` when it
+/// is an absolute path (the spec says to ignore a relative one), else `$HOME/.local/share`.
+/// - Throws: ``NoDataDirectory`` when neither names an absolute folder: wallet keys or resume
+///   data must not land in a shared temporary folder or the current one.
+func userDataDirectory() throws(NoDataDirectory) -> String {
     let env = ProcessInfo.processInfo.environment
-    let base = env["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-        ?? (env["HOME"] ?? NSTemporaryDirectory()) + "/.local/share"
-    let dir = base + "/nerd/state"
-    try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
+    if let xdg = env["XDG_DATA_HOME"], xdg.hasPrefix("/") { return xdg }
+    guard let home = env["HOME"], home.hasPrefix("/"), home != "/" else {
+        throw NoDataDirectory()
+    }
+    return home + "/.local/share"
+}
+
+struct NoDataDirectory: Error, CustomStringConvertible {
+    var description: String { "neither HOME nor XDG_DATA_HOME names an absolute folder" }
 }
 
 /// Prints a swarm, wire or DHT error as `<kind>: <reason>` and turns it into exit status 1.

@@ -9,7 +9,7 @@ struct WalletCommand: AsyncParsableCommand {
         commandName: "wallet",
         abstract: "A BSV wallet: keys, balance, payments (local ledger by default; ARC for testnet and mainnet).",
         subcommands: [WalletInit.self, WalletAddress.self, WalletBalance.self, WalletImportWIF.self, WalletImportUTXO.self,
-                      WalletSend.self, WalletExportTx.self, WalletFaucet.self, WalletMine.self]
+                      WalletSend.self, WalletUTXOs.self, WalletForgetUTXO.self, WalletExportTx.self, WalletFaucet.self, WalletMine.self]
     )
 }
 
@@ -39,9 +39,15 @@ struct WalletOptions: ParsableArguments {
 
     var directory: String {
         if let dataDirectory { return dataDirectory }
-        let env = ProcessInfo.processInfo.environment
-        let base = env["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (env["HOME"] ?? NSTemporaryDirectory()) + "/.local/share"
-        return base + "/nerd/wallet"
+        // validate() has made sure there is a data folder to use.
+        return (try? userDataDirectory()).map { $0 + "/nerd/wallet" } ?? ""
+    }
+
+    func validate() throws {
+        if let dataDirectory, dataDirectory.isEmpty { throw ValidationError("--data-dir must name a folder") }
+        if dataDirectory == nil {
+            do { _ = try userDataDirectory() } catch { throw ValidationError("\(error); give --data-dir") }
+        }
     }
 
     var walletPath: String { directory + "/\(network.rawValue)/wallet.sqlite" }
@@ -53,8 +59,13 @@ struct WalletOptions: ParsableArguments {
     /// Opens the local ledger; only `faucet` may create it, so a mistyped `--ledger` is an
     /// error instead of an empty ledger that makes every coin look gone.
     func openLedger(create: Bool = false) throws -> LocalLedger {
-        guard !ledgerPath.isEmpty, create || FileManager.default.fileExists(atPath: ledgerPath) else {
+        let size = (try? FileManager.default.attributesOfItem(atPath: ledgerPath)[.size] as? NSNumber)?.intValue
+        guard !ledgerPath.isEmpty, create || size != nil else {
             printToStandardError("wallet-ledger: no ledger at \(ledgerPath.isEmpty ? "\"\"" : ledgerPath); `nerd wallet faucet` creates one, or pass the --ledger the wallet uses")
+            throw ExitCode(1)
+        }
+        guard create || size != 0 else {
+            printToStandardError("wallet-ledger: \(ledgerPath) is an empty file, not a ledger; `nerd wallet faucet` makes one there, or pass the --ledger the wallet uses")
             throw ExitCode(1)
         }
         do { return try LocalLedger(path: ledgerPath) } catch { throw walletFailure(.ledger(error)) }
@@ -105,7 +116,14 @@ func walletCall<T>(_ body: () throws(WalletError) -> T) throws -> T {
 }
 
 func walletFailure(_ error: WalletError) -> Error {
-    let (kind, reason): (String, String) = switch error {
+    let (kind, reason) = walletErrorText(error)
+    printToStandardError("\(kind): \(reason)")
+    return ExitCode(1)
+}
+
+/// The kind (Docs/errors.md) and readable reason of a wallet error.
+func walletErrorText(_ error: WalletError) -> (kind: String, reason: String) {
+    switch error {
     case .notInitialised(let path): ("wallet-missing", "no wallet at \(path); run `nerd wallet init`")
     case .alreadyExists(let path): ("wallet-exists", "a wallet already exists at \(path)")
     case .networkMismatch(let wallet, let requested): ("wallet-network", "wallet is \(wallet.rawValue), got a \(requested.rawValue) key or address")
@@ -119,8 +137,6 @@ func walletFailure(_ error: WalletError) -> Error {
     case .broadcast(.unavailable(let reason)): ("wallet-broadcast-unknown", "\(reason); the transaction is kept and sent again by `nerd wallet balance`")
     case .storage(let reason): ("wallet-storage", reason)
     }
-    printToStandardError("\(kind): \(reason)")
-    return ExitCode(1)
 }
 
 struct WalletInit: AsyncParsableCommand {
@@ -160,7 +176,10 @@ struct WalletBalance: AsyncParsableCommand {
         } else if ARCConfiguration.load(file: options.arcConfigPath) == nil {
             printToStandardError("warning: no ARC configured (NERD_ARC_URL or \(options.arcConfigPath)); showing the wallet's own records")
         } else {
-            do { try await wallet.refresh(via: try options.broadcaster()) } catch { printToStandardError("warning: could not refresh from ARC: \(error)") }
+            do { try await wallet.refresh(via: try options.broadcaster()) } catch {
+                let reason = (error as? WalletError).map { walletErrorText($0).reason } ?? "\(error)"
+                printToStandardError("warning: could not refresh from ARC: \(reason)")
+            }
         }
         let balance = try walletCall { () throws(WalletError) in try wallet.balance() }
         options.output([("confirmed", .int(Int64(balance.confirmed))), ("unconfirmed", .int(Int64(balance.unconfirmed))),
@@ -210,12 +229,50 @@ struct WalletImportUTXO: AsyncParsableCommand {
     }
 }
 
+struct WalletUTXOs: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "utxos", abstract: "List the unspent outputs the wallet holds.")
+    @OptionGroup var options: WalletOptions
+
+    func run() async throws {
+        let wallet = try options.openWallet()
+        if options.network == .local { try await resendPending(wallet, try options.openLedger()) }
+        let coins = try walletCall { () throws(WalletError) in try wallet.unspentCoins() }
+        if options.json {
+            print(JSON.object([("utxos", .array(coins.map { coin in
+                JSON.object([("outpoint", .string("\(coin.outpoint)")), ("satoshis", .int(Int64(coin.satoshis))),
+                             ("height", coin.height.map { .int(Int64($0)) } ?? .null), ("pending", .bool(coin.pending)),
+                             ("imported", .bool(!coin.fromWalletTransaction))])
+            }))]).text)
+            return
+        }
+        for coin in coins {
+            let state = coin.pending ? "pending broadcast" : coin.height.map { "height \($0)" } ?? "unconfirmed"
+            print("\(coin.outpoint)  \(coin.satoshis) sat  \(state)\(coin.fromWalletTransaction ? "" : "  imported")")
+        }
+        if coins.isEmpty { print("no unspent outputs") }
+    }
+}
+
+struct WalletForgetUTXO: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "forget-utxo", abstract: "Stop counting an unspent output imported by mistake (import-utxo adds it back).")
+    @OptionGroup var options: WalletOptions
+    @Argument(help: "TXID:VOUT") var outpoint: String
+
+    func run() async throws {
+        let wallet = try options.openWallet()
+        let point = try parsed { () throws(PaymentsError) in try Outpoint(outpoint) }
+        try walletCall { () throws(WalletError) in try wallet.forgetUTXO(point) }
+        options.output([("forgotten", .string(outpoint))], text: "forgot \(outpoint)")
+    }
+}
+
 struct WalletSend: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "send", abstract: "Pay an address.")
     @OptionGroup var options: WalletOptions
     @Option(help: "The payee's address.") var to: String
-    @Option(help: "Satoshis to pay.") var amount: UInt64
-    @Option(name: .customLong("fee-rate"), help: "Satoshis per 1,000 bytes (default: ARC's policy on testnet/mainnet, else 100).")
+    @Option(parsing: .unconditional, help: "Satoshis to pay.") var amount: UInt64
+    @Option(name: .customLong("fee-rate"), parsing: .unconditional, help: "Satoshis per 1,000 bytes (default: ARC's policy on testnet/mainnet, else 100).")
     var feeRate: UInt64?
 
     func validate() throws {
@@ -236,6 +293,12 @@ struct WalletSend: AsyncParsableCommand {
         do {
             transaction = try await wallet.send(to: address, amount: amount, feeRate: rate, via: broadcaster)
         } catch {
+            if case .broadcast(.rejected) = error, let imported = try? wallet.unspentCoins().filter({ !$0.fromWalletTransaction }),
+                options.network != .local, !imported.isEmpty {
+                // send picks the largest coins first: one imported by mistake is refused every time.
+                printToStandardError("note: coins imported into this wallet: \(imported.map { "\($0.outpoint) (\($0.satoshis) sat)" }.joined(separator: ", ")); "
+                    + "if one does not exist or is spent, `nerd wallet forget-utxo TXID:VOUT` stops using it")
+            }
             throw walletFailure(error)
         }
         options.output([("txid", .string(transaction.txid.hex)), ("hex", .string(transaction.hex)), ("size", .int(Int64(transaction.size)))],
@@ -251,7 +314,8 @@ extension WalletSend {
         do {
             return try await arc.feeRate()
         } catch {
-            printToStandardError("warning: ARC policy unavailable (\(error)); paying \(FeeRate.standard.satoshisPerKilobyte) sat/kB")
+            let reason = if case BroadcastError.unavailable(let why) = error { why } else { "\(error)" }
+            printToStandardError("warning: ARC policy unavailable (\(reason)); paying \(FeeRate.standard.satoshisPerKilobyte) sat/kB")
             return .standard
         }
     }
@@ -273,7 +337,7 @@ struct WalletExportTx: AsyncParsableCommand {
 struct WalletFaucet: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "faucet", abstract: "Mint coins on the local ledger to this wallet.")
     @OptionGroup var options: WalletOptions
-    @Option(help: "Satoshis to mint.") var amount: UInt64
+    @Option(parsing: .unconditional, help: "Satoshis to mint.") var amount: UInt64
 
     func run() async throws {
         try options.requireLocal("faucet")
@@ -288,7 +352,7 @@ struct WalletFaucet: AsyncParsableCommand {
 struct WalletMine: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "mine", abstract: "Mine blocks on the local ledger (confirms pending transactions).")
     @OptionGroup var options: WalletOptions
-    @Option(help: "How many blocks.") var blocks: Int = 1
+    @Option(parsing: .unconditional, help: "How many blocks.") var blocks: Int = 1
 
     func run() async throws {
         try options.requireLocal("mine")

@@ -9,7 +9,7 @@ public enum NerdCommand {
 
     public static var isBuilt: Bool { FileManager.default.isExecutableFile(atPath: path) }
 
-    public static func run(_ arguments: [String], timeout: Double = 120) throws -> Subprocess.Result {
-        try Subprocess.run(path, arguments, timeout: timeout)
+    public static func run(_ arguments: [String], timeout: Double = 120, environment: [String: String]? = nil) throws -> Subprocess.Result {
+        try Subprocess.run(path, arguments, timeout: timeout, environment: environment)
     }
 }

@@ -14,11 +14,13 @@ public enum Subprocess {
 
     /// - Parameters:
     ///   - timeout: seconds before the program is killed and ``TimedOut`` thrown.
+    /// - Parameter environment: the child's environment (default: the tests' own, with the
+    ///   loopback guard on).
     public static func run(_ executable: String, _ arguments: [String], timeout: Double = 120,
-                           currentDirectory: URL? = nil) throws -> Result {
+                           currentDirectory: URL? = nil, environment: [String: String]? = nil) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.environment = TestEnvironment.forChildren
+        process.environment = environment ?? TestEnvironment.forChildren
         process.arguments = arguments
         if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("nerd-out-\(UUID().uuidString)")

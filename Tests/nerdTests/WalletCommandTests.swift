@@ -66,3 +66,34 @@ import Testing
         #expect(verdict.txid == txid)
     }
 }
+
+extension WalletCommandTests {
+    /// Without a home folder the wallet is refused rather than put in a shared temporary one;
+    /// negative amounts are named as such; a coin imported by mistake is listed by `utxos` and
+    /// dropped by `forget-utxo`.
+    @Test func recoveryAndRefusals() throws {
+        guard Prerequisite.check(NerdCommand.isBuilt, "the nerd executable at \(NerdCommand.path)") else { return }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        var environment = TestEnvironment.forChildren
+        environment["HOME"] = nil
+        environment["XDG_DATA_HOME"] = "relative/folder"
+        let homeless = try NerdCommand.run(["wallet", "init"], environment: environment)
+        #expect(homeless.status == 64)
+        #expect(homeless.stderr.contains("neither HOME nor XDG_DATA_HOME names an absolute folder; give --data-dir"), "\(homeless.stderr)")
+        #expect(try NerdCommand.run(["wallet", "init", "--data-dir", ""]).stderr.contains("--data-dir must name a folder"))
+
+        #expect(try wallet(dir, "alice", ["init"]).status == 0)
+        #expect(try wallet(dir, "alice", ["faucet", "--amount", "20000"]).status == 0)
+        let negative = try NerdCommand.run(["wallet", "send", "--to", "x", "--amount", "-5", "--data-dir", dir.path + "/alice"])
+        #expect(negative.status == 64 && negative.stderr.contains("The value '-5' is invalid for '--amount <amount>'"), "\(negative.stderr)")
+
+        let script = "76a914" + String(repeating: "0", count: 40) + "88ac"  // not alice's: refused
+        #expect(try wallet(dir, "alice", ["import-utxo", String(repeating: "ab", count: 32) + ":7", "900000", script]).status == 1)
+        let coins = try wallet(dir, "alice", ["utxos"]).json["utxos"] as? [[String: Any]]
+        #expect(coins?.count == 1 && coins?.first?["satoshis"] as? Int == 20_000 && coins?.first?["imported"] as? Bool == false)
+        let outpoint = try #require(coins?.first?["outpoint"] as? String)
+        let refused = try wallet(dir, "alice", ["forget-utxo", outpoint])
+        #expect(refused.status == 1 && refused.stderr.contains("was made by a transaction of this wallet"), "\(refused.stderr)")
+    }
+}

@@ -16,8 +16,22 @@ enum SQLiteFile {
         var config = Configuration()
         config.busyMode = .timeout(10)
         let database = try DatabaseQueue(path: path, configuration: config)
+        // A file of another kind (the wallet given as the ledger, another program's database)
+        // is refused before the migration adds this kind's tables to it.
+        let foreign = try database.read { db in
+            let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
+            guard !tables.isEmpty else { return false }
+            guard tables.contains("grdb_migrations") else { return true }
+            return try migrator.hasBeenSuperseded(db) || migrator.appliedIdentifiers(db).isEmpty
+        }
+        if foreign { throw SQLiteFileError.foreign(path) }
         try migrator.migrate(database)
         return database
+    }
+
+    /// Bytes in the file at `path`, nil if there is none.
+    static func size(_ path: String) -> UInt64? {
+        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.uint64Value
     }
 
     /// Runs `body` in one IMMEDIATE transaction, committing when it returns.
@@ -29,4 +43,11 @@ enum SQLiteFile {
         }
         return result!
     }
+}
+
+/// A database file that is not the kind expected.
+struct SQLiteFileError: Error, CustomStringConvertible {
+    let path: String
+    static func foreign(_ path: String) -> SQLiteFileError { SQLiteFileError(path: path) }
+    var description: String { "\(path) holds another kind of database" }
 }

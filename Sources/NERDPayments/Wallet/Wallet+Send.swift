@@ -48,16 +48,23 @@ extension Wallet {
                     satoshis: UInt64(row["satoshis"] as Int64), lockingScript: Script(Array(script)),
                     signer: .p2pkh(try PrivateKey(secret: secret), compressed: compressed)))
                 selected += UInt64(row["satoshis"] as Int64)
-                if selected >= needed + builder.estimatedFee { break }
+                // Enough once the fee without change is covered: the builder adds change when
+                // what is left pays for it, and otherwise leaves the few satoshis to the fee
+                // (less than another input would cost).
+                if selected >= needed + fee(builder, change: false) { break }
             }
-            guard selected >= needed + builder.estimatedFee else {
+            guard selected >= needed + fee(builder, change: false) else {
                 let available = rows.reduce(UInt64(0)) { $0 + UInt64($1["satoshis"] as Int64) }
-                throw WalletError.insufficientFunds(available: available, needed: needed + builder.estimatedFee)
+                throw WalletError.insufficientFunds(available: available, needed: needed + fee(builder, change: false))
             }
             let (transaction, _) = try builder.build()
             try self.record(transaction, status: "pending", height: nil, db: db)
             return transaction
         }
+    }
+
+    private func fee(_ builder: TransactionBuilder, change: Bool) -> UInt64 {
+        builder.feeRate.fee(forSize: builder.estimatedSize(withChange: change))
     }
 
     /// Stores a transaction, marks the wallet's coins it spends and adds its outputs that pay
@@ -104,6 +111,8 @@ extension Wallet {
             throw .broadcast(.rejected(reason))
         } catch let error as WalletError {
             throw error
+        } catch BroadcastError.unavailable(let reason) {
+            throw .broadcast(.unavailable(reason))
         } catch {
             throw .broadcast(.unavailable("\(error)"))
         }
@@ -125,20 +134,28 @@ extension Wallet {
     }
 
     /// Asks the broadcaster about every transaction not yet mined: mined ones confirm their
-    /// outputs, rejected ones are rolled back, pending ones are broadcast again.
+    /// outputs, rejected ones are rolled back, and pending ones, or broadcast ones the service
+    /// no longer knows (dropped from its mempool, a service that lost them), are broadcast
+    /// again, oldest first so a parent goes before the transaction spending its change.
     public func refresh(via broadcaster: any Broadcaster) async throws(WalletError) {
         let open: [(TxID, Transaction, String)] = try write { db in
-            try Row.fetchAll(db, sql: "SELECT txid, raw, status FROM wallet_tx WHERE status != 'mined'").map { row in
+            try Row.fetchAll(db, sql: "SELECT txid, raw, status FROM wallet_tx WHERE status != 'mined' ORDER BY created_at, rowid").map { row in
                 let raw: Data = row["raw"]
                 return (try TxID(hex: row["txid"]), try Transaction(bytes: Array(raw)), row["status"])
             }
         }
         for (txid, transaction, status) in open {
             let known: TransactionStatus?
-            do { known = try await broadcaster.status(of: txid) } catch { throw .broadcast(.unavailable("\(error)")) }
+            do {
+                known = try await broadcaster.status(of: txid)
+            } catch BroadcastError.unavailable(let reason) {
+                throw .broadcast(.unavailable(reason))
+            } catch {
+                throw .broadcast(.unavailable("\(error)"))
+            }
             if let known {
                 try? apply(known, to: txid)
-            } else if status == "pending" {
+            } else if status == "pending" || status == "broadcast" {
                 do {
                     try await broadcast(transaction, via: broadcaster)
                 } catch .broadcast(.rejected) {

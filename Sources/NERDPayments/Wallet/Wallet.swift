@@ -15,24 +15,47 @@ public final class Wallet: @unchecked Sendable {
 
     /// Creates a wallet with a fresh 32-byte seed.
     ///
-    /// - Throws: `WalletError.alreadyExists` when a wallet is already at `path`.
+    /// The wallet is built in a file beside `path` and linked into place only once its seed
+    /// is stored, so an interrupted or concurrent create never leaves a wallet without keys
+    /// at `path`. An empty file there (from an older interrupted create) holds nothing and is
+    /// replaced.
+    ///
+    /// - Throws: `WalletError.alreadyExists` when a wallet is already at `path`, `.storage`
+    ///   when the folder cannot be written.
     public static func create(path: String, network: Network, seed: [UInt8] = SecureRandom.bytes(count: 32)) throws(WalletError) -> Wallet {
+        if SQLiteFile.size(path) == 0 { try? FileManager.default.removeItem(atPath: path) }
         guard !FileManager.default.fileExists(atPath: path) else { throw .alreadyExists(path) }
         let master: ExtendedKey
         do { master = try ExtendedKey(seed: seed, network: network) } catch { throw .payments(error) }
-        let wallet = try Wallet(path: path, creating: true)
-        try wallet.write { db in
-            try db.execute(sql: "INSERT INTO wallet_meta (key, value) VALUES ('network', ?), ('seed', ?), ('xprv', ?)",
-                           arguments: [network.rawValue, Hex.encode(seed), master.string])
+        let building = path + ".creating-\(getpid())"
+        try? FileManager.default.removeItem(atPath: building)
+        defer { try? FileManager.default.removeItem(atPath: building) }
+        do {
+            let wallet = try Wallet(path: building, creating: true)
+            try wallet.write { db in
+                try db.execute(sql: "INSERT INTO wallet_meta (key, value) VALUES ('network', ?), ('seed', ?), ('xprv', ?)",
+                               arguments: [network.rawValue, Hex.encode(seed), master.string])
+            }
+            try wallet.database.close()
+        } catch let error as WalletError {
+            throw error
+        } catch {
+            throw .storage("\(error)")
+        }
+        // link(2) fails if `path` appeared meanwhile: a concurrent create keeps its wallet.
+        guard link(building, path) == 0 else {
+            if errno == EEXIST { throw .alreadyExists(path) }
+            throw .storage("cannot create \(path): \(String(cString: strerror(errno)))")
         }
         return try Wallet(path: path)
     }
 
     /// Opens an existing wallet.
     ///
-    /// - Throws: `WalletError.notInitialised` when there is none at `path`.
+    /// - Throws: `WalletError.notInitialised` when there is none at `path`, or only an empty
+    ///   file; `.storage` when the file is not a NERD wallet or cannot be read.
     public convenience init(path: String) throws(WalletError) {
-        guard FileManager.default.fileExists(atPath: path) else { throw .notInitialised(path) }
+        guard let size = SQLiteFile.size(path), size > 0 else { throw .notInitialised(path) }
         try self.init(path: path, creating: false)
     }
 
@@ -42,8 +65,10 @@ public final class Wallet: @unchecked Sendable {
             database = try SQLiteFile.open(path: path, migrator: Self.migrator, privateFile: creating)
             let raw = try database.read { db in try String.fetchOne(db, sql: "SELECT value FROM wallet_meta WHERE key = 'network'") }
             network = raw.flatMap(Network.init(rawValue:)) ?? .testnet
+        } catch let error as SQLiteFileError {
+            throw .storage("\(error.path) is not a NERD wallet (it holds another kind of database)")
         } catch {
-            throw .storage("\(error)")
+            throw .storage("\(path): \(error)")
         }
     }
 
@@ -183,6 +208,56 @@ public final class Wallet: @unchecked Sendable {
                 throw WalletError.unknownTransaction(txid.hex)
             }
             return Hex.encode(raw)
+        }
+    }
+
+    /// One output the wallet counts as its own and has not spent.
+    public struct Coin: Sendable, Hashable {
+        public var outpoint: Outpoint
+        public var satoshis: UInt64
+        /// Block height; nil while unconfirmed. Imported outputs are counted as confirmed.
+        public var height: UInt32?
+        /// Made by a transaction of this wallet (change, a payment to itself, faucet coins),
+        /// rather than imported or found on the ledger.
+        public var fromWalletTransaction: Bool
+        /// Change of a transaction still waiting to be broadcast: not spent until it is.
+        public var pending: Bool
+    }
+
+    /// The unspent outputs the wallet holds, largest first (the order `send` picks them in).
+    public func unspentCoins() throws(WalletError) -> [Coin] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT u.txid, u.vout, u.satoshis, u.height, t.status FROM wallet_utxo u
+                LEFT JOIN wallet_tx t ON t.txid = u.txid WHERE u.spent_by IS NULL
+                ORDER BY u.height IS NULL, u.satoshis DESC, u.txid, u.vout
+                """).map { row in
+                let height: Int64? = row["height"]
+                let status: String? = row["status"]
+                return Coin(outpoint: Outpoint(txid: try TxID(hex: row["txid"]), vout: UInt32(row["vout"] as Int64)),
+                            satoshis: UInt64(row["satoshis"] as Int64), height: height.map { UInt32($0) },
+                            fromWalletTransaction: status != nil, pending: status == "pending")
+            }
+        }
+    }
+
+    /// Stops counting an unspent output: one imported by mistake (a wrong vout, an output
+    /// already spent elsewhere) that every `send` would otherwise pick and have refused.
+    /// Nothing on chain changes; `importUTXO` adds it back.
+    ///
+    /// - Throws: `WalletError.notOurs` when the wallet holds no such unspent output, or a
+    ///   wallet transaction made it (those follow their transaction's fate instead).
+    public func forgetUTXO(_ outpoint: Outpoint) throws(WalletError) {
+        try write { db in
+            let arguments: StatementArguments = [outpoint.txid.hex, Int64(outpoint.vout)]
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM wallet_utxo WHERE txid = ? AND vout = ? AND spent_by IS NULL",
+                                    arguments: arguments) != nil else {
+                throw WalletError.notOurs("\(outpoint) is not an unspent output of this wallet")
+            }
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM wallet_tx WHERE txid = ?", arguments: [outpoint.txid.hex]) != nil {
+                throw WalletError.notOurs("\(outpoint) was made by a transaction of this wallet; it is not forgotten")
+            }
+            try db.execute(sql: "DELETE FROM wallet_utxo WHERE txid = ? AND vout = ?", arguments: arguments)
         }
     }
 

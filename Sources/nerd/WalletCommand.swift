@@ -284,6 +284,9 @@ struct WalletSend: AsyncParsableCommand {
     func run() async throws {
         let wallet = try options.openWallet()
         let address = try parsed { () throws(PaymentsError) in try Address(to) }
+        // Said before anything else: a wrong-network address is the user's mistake to fix
+        // first, whatever the ARC setup.
+        if address.network != wallet.network { throw walletFailure(.networkMismatch(wallet: wallet.network, requested: address.network)) }
         let broadcaster = try options.broadcaster()
         if options.network == .local, let ledger = broadcaster as? LocalLedger {
             try await resendPending(wallet, ledger)

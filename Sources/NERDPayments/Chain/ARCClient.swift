@@ -68,6 +68,10 @@ public struct ARCClient: Broadcaster {
             let reason = [json["title"], json["detail"], json["extraInfo"], txStatus.isEmpty ? nil : txStatus]
                 .compactMap { $0 as? String }.filter { !$0.isEmpty }.joined(separator: ": ")
             if status >= 500 { throw BroadcastError.unavailable("ARC answered \(status) \(reason)") }
+            if (300..<400).contains(status) {
+                // Never reached ARC's transaction processing; the coins are released.
+                throw BroadcastError.rejected("ARC answered \(status), a redirect, which is not followed (it could carry the API key elsewhere): check arc_url")
+            }
             throw BroadcastError.rejected(reason.isEmpty ? "HTTP \(status)" : reason)
         }
         return BroadcastResult(txid: transaction.txid, status: Self.status(json))

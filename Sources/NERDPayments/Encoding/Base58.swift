@@ -47,7 +47,7 @@ public enum Base58 {
         var bytes: [UInt8] = []  // least significant first
         for c in chars[ones...] {
             let value = indexes[Int(c)]
-            guard value >= 0 else { throw .invalidBase58("character \(UnicodeScalar(c)) is not Base58") }
+            guard value >= 0 else { throw .invalidBase58("\(c < 0x80 ? "'\(Character(UnicodeScalar(c)))'" : "a non-ASCII character") is not a Base58 character") }
             var carry = Int(value)
             for i in bytes.indices {
                 carry += Int(bytes[i]) * 58

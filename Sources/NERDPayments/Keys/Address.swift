@@ -23,6 +23,7 @@ public struct Address: Sendable, Hashable, CustomStringConvertible {
     /// - Throws: `PaymentsError.invalidBase58` / `.badChecksum`, or `.invalidKeyEncoding` for a
     ///   P2SH address, an unknown version byte or a wrong length.
     public init(_ text: String) throws(PaymentsError) {
+        guard !text.isEmpty else { throw .invalidKeyEncoding("an empty address") }
         let payload = try Base58.checkDecode(text)
         guard payload.count == 21 else { throw .invalidKeyEncoding("an address payload is 21 bytes") }
         if Network.allCases.contains(where: { $0.p2shVersion == payload[0] }) {

@@ -135,7 +135,19 @@ public final class Wallet: @unchecked Sendable {
 
     /// The first receive address (m/0/0), derived on first use.
     public func receiveAddress() throws(WalletError) -> Address {
-        try write { db in try self.derivedKey(db, branch: 0, index: 0).address }
+        // Read first: once derived, the address needs no write (a read-only wallet file, a
+        // backup being inspected, still answers).
+        let stored = try read { db in
+            try Data.fetchOne(db, sql: "SELECT script FROM wallet_key WHERE path = 'm/0/0'")
+        }
+        if stored != nil { return try read { db in try self.derivedAddress(db, branch: 0, index: 0) } }
+        return try write { db in try self.derivedKey(db, branch: 0, index: 0).address }
+    }
+
+    /// The address at m/branch/index, derived without storing anything.
+    private func derivedAddress(_ db: Database, branch: UInt32, index: UInt32) throws -> Address {
+        let key = try master(db).derive(path: "m/\(branch)/\(index)")
+        return WIF(privateKey: key.privateKey!, network: network, compressed: true).address
     }
 
     /// A receive address not handed out before (m/0/i for the next i).

@@ -106,7 +106,8 @@ final class DHTLookup {
     private func send(to address: DHTAddress, candidate id: NodeID?) {
         inFlight += 1
         queried += 1
-        query(address).whenComplete { result in
+        // The lookup lives on the node's loop, where the query's future completes too.
+        query(address).hop(to: promise.futureResult.eventLoop).assumeIsolated().whenComplete { result in
             self.inFlight -= 1
             let index = id.flatMap { id in self.candidates.firstIndex { $0.info.id == id } }
             var depth = index.map { self.candidates[$0].depth } ?? 0

@@ -40,7 +40,7 @@ public final class DHTNode: @unchecked Sendable {
             self.bootstrap = bootstrap
             self.nodeID = nodeID
             self.stateFile = stateFile
-            self.loopbackOnly = loopbackOnly || DHTLoopbackSetting.fromEnvironment
+            self.loopbackOnly = loopbackOnly || LoopbackGuardSetting.fromEnvironment
             self.queryTimeout = queryTimeout
             self.maxQueriesPerSecondPerIP = maxQueriesPerSecondPerIP
         }
@@ -311,8 +311,9 @@ public final class DHTNode: @unchecked Sendable {
             guard self.pending.count < Self.maxPendingQueries else {
                 return self.loop.makeFailedFuture(DHTError(.network, "too many queries in flight"))
             }
-            var tid = UInt16.random(in: .min ... .max)
-            while self.pending[tid] != nil { tid &+= 1 }
+            var free = UInt16.random(in: .min ... .max)
+            while self.pending[free] != nil { free &+= 1 }
+            let tid = free
             let promise = self.loop.makePromise(of: KRPCArguments.self)
             self.pending[tid] = (address, promise)
             let message = KRPCMessage(transactionID: [UInt8(tid >> 8), UInt8(tid & 0xFF)],
@@ -525,9 +526,3 @@ final class KRPCHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 }
 
-enum DHTLoopbackSetting {
-    static var fromEnvironment: Bool {
-        guard let value = getenv("NERD_LOOPBACK_ONLY") else { return false }
-        return String(cString: value) == "1"
-    }
-}

@@ -28,3 +28,30 @@ extension LedgerError: CustomStringConvertible {
         }
     }
 }
+
+extension WalletError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .notInitialised(let path): "no wallet at \(path)"
+        case .alreadyExists(let path): "a wallet already exists at \(path)"
+        case .networkMismatch(let wallet, let requested): "wallet is \(wallet.rawValue), got a \(requested.rawValue) key or address"
+        case .insufficientFunds(let available, let needed): "need \(needed) satoshis, have \(available)"
+        case .notOurs(let what): what
+        case .invalidAmount(let amount): "\(amount) satoshis is not a valid amount"
+        case .unknownTransaction(let txid): "no transaction \(txid) in this wallet"
+        case .payments(let error): error.description
+        case .ledger(let error): error.description
+        case .broadcast(let error): error.description
+        case .storage(let reason): reason
+        }
+    }
+}
+
+extension BroadcastError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .rejected(let reason): "rejected: \(reason)"
+        case .unavailable(let reason): "outcome unknown: \(reason)"
+        }
+    }
+}

@@ -355,14 +355,6 @@ public final class SwarmSession: @unchecked Sendable {
     }
 }
 
-enum LoopbackGuardSetting {
-    /// `NERD_LOOPBACK_ONLY=1` turns the guard on for every session in the process.
-    static var fromEnvironment: Bool {
-        guard let value = getenv("NERD_LOOPBACK_ONLY") else { return false }
-        return String(cString: value) == "1"
-    }
-}
-
 extension PeerAddress {
     init?(socketAddress: SocketAddress) {
         guard let ip = socketAddress.ipAddress, let port = socketAddress.port else { return nil }

@@ -125,17 +125,17 @@ func walletFailure(_ error: WalletError) -> Error {
 func walletErrorText(_ error: WalletError) -> (kind: String, reason: String) {
     switch error {
     case .notInitialised(let path): ("wallet-missing", "no wallet at \(path); run `nerd wallet init`")
-    case .alreadyExists(let path): ("wallet-exists", "a wallet already exists at \(path)")
-    case .networkMismatch(let wallet, let requested): ("wallet-network", "wallet is \(wallet.rawValue), got a \(requested.rawValue) key or address")
-    case .insufficientFunds(let available, let needed): ("wallet-insufficient-funds", "need \(needed) satoshis, have \(available)")
-    case .notOurs(let what): ("wallet-not-ours", what)
-    case .invalidAmount(let amount): ("wallet-amount", "\(amount) satoshis is not a valid amount")
-    case .unknownTransaction(let txid): ("wallet-unknown-tx", "no transaction \(txid) in this wallet")
-    case .payments(let error): ("wallet-invalid", "\(error)")
-    case .ledger(let error): ("wallet-ledger", "\(error)")
+    case .alreadyExists: ("wallet-exists", error.description)
+    case .networkMismatch: ("wallet-network", error.description)
+    case .insufficientFunds: ("wallet-insufficient-funds", error.description)
+    case .notOurs: ("wallet-not-ours", error.description)
+    case .invalidAmount: ("wallet-amount", error.description)
+    case .unknownTransaction: ("wallet-unknown-tx", error.description)
+    case .payments: ("wallet-invalid", error.description)
+    case .ledger: ("wallet-ledger", error.description)
     case .broadcast(.rejected(let reason)): ("wallet-rejected", reason)
     case .broadcast(.unavailable(let reason)): ("wallet-broadcast-unknown", "\(reason); the transaction is kept and sent again by `nerd wallet balance`")
-    case .storage(let reason): ("wallet-storage", reason)
+    case .storage: ("wallet-storage", error.description)
     }
 }
 

@@ -283,6 +283,22 @@ import Testing
         await client.shutdown()
     }
 
+    /// A tracker nobody listens on is a `.network` error with the system's reason (a debug
+    /// build used to stop the process here, on the reply promise left uncompleted).
+    @Test func refusedHTTPConnectionIsANetworkError() async throws {
+        let closed = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        let port = try #require(closed.localAddress?.port)
+        try await closed.close()
+        let client = TrackerClient(configuration: .init(loopbackOnly: true, httpTimeout: .seconds(5)))
+        for _ in 0..<3 {
+            await #expect { _ = try await client.announce("http://127.0.0.1:\(port)/announce", request(port: 1)) } throws: {
+                ($0 as? TrackerError)?.code == .network
+                    && ($0 as? TrackerError)?.message == "cannot connect to http://127.0.0.1:\(port)/announce: Connection refused"
+            }
+        }
+        await client.shutdown()
+    }
+
     @Test func udpClientRetransmitsThenTimesOut() async throws {
         // A bound socket that never answers.
         let probe = try await UDPProbe(target: try SocketAddress(ipAddress: "127.0.0.1", port: 9))

@@ -21,7 +21,7 @@ final class MetadataAssembly: @unchecked Sendable {
     private var tried = Set<PeerAddress>()
     private var banned = Set<PeerAddress>()
     private var waiting: [PeerAddress] = []
-    private var dialer: ((PeerAddress) -> EventLoopFuture<Void>)?
+    private var dialer: (@Sendable (PeerAddress) -> EventLoopFuture<Void>)?
     private var active = 0
     private var done = false
 
@@ -33,7 +33,7 @@ final class MetadataAssembly: @unchecked Sendable {
     }
 
     /// A peer to try; dialled now or when a connection slot frees up.
-    func offer(_ address: PeerAddress, dial: @escaping (PeerAddress) -> EventLoopFuture<Void>) async {
+    func offer(_ address: PeerAddress, dial: @escaping @Sendable (PeerAddress) -> EventLoopFuture<Void>) async {
         try? await loop.submit {
             self.dialer = dial
             guard !self.done, !self.banned.contains(address), self.tried.insert(address).inserted else { return }

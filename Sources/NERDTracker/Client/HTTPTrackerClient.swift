@@ -1,3 +1,4 @@
+import NERDWire
 import NIOCore
 import NIOHTTP1
 import NIOHTTPCompression
@@ -34,7 +35,12 @@ struct HTTPTrackerClient: Sendable {
                 }
                 .connect(host: url.host, port: url.port).get()
         } catch {
-            throw TrackerError(.network, "cannot connect to \(url): \(error)")
+            // NIO requires every promise to be completed (debug builds stop on a leaked one).
+            // A failed connect reports per address tried; the first says why (Connection refused).
+            let cause = (error as? NIOConnectionError)?.connectionErrors.first?.error ?? error
+            let failure = TrackerError(.network, "cannot connect to \(url): \(socketErrorText(cause))")
+            promise.fail(failure)
+            throw failure
         }
         var headers = HTTPHeaders()
         headers.add(name: "Host", value: hostHeader)

@@ -11,7 +11,7 @@ import NIOPosix
 /// ```
 public final class TrackerClient: Sendable {
     public struct Configuration: Sendable {
-        /// Refuse every tracker whose address is off loopback (tests, CI).
+        /// Refuse every tracker whose address is off loopback (tests, CI; `NERD_LOOPBACK_ONLY=1` also sets it).
         public var loopbackOnly: Bool
         /// How long an HTTP exchange (connect to last byte) may take.
         public var httpTimeout: TimeAmount
@@ -24,7 +24,7 @@ public final class TrackerClient: Sendable {
 
         public init(loopbackOnly: Bool = false, httpTimeout: TimeAmount = .seconds(20), udpBaseTimeout: TimeAmount = .seconds(15),
                     udpMaxRetries: Int = 3, userAgent: String = "NERD/0.1") {
-            self.loopbackOnly = loopbackOnly
+            self.loopbackOnly = loopbackOnly || LoopbackGuardSetting.fromEnvironment
             self.httpTimeout = httpTimeout
             self.udpBaseTimeout = udpBaseTimeout
             self.udpMaxRetries = udpMaxRetries
@@ -49,9 +49,13 @@ public final class TrackerClient: Sendable {
     }
 
     /// Announces to one tracker.
-    /// - Throws: ``TrackerError``: `.unsupportedURL`, `.loopbackGuard`, `.network`, `.timeout`,
+    /// - Throws: ``TrackerError``: `.invalidRequest` (an info-hash or peer ID that is not 20
+    ///   bytes, sent nowhere), `.unsupportedURL`, `.loopbackGuard`, `.network`, `.timeout`,
     ///   `.invalidResponse`, or `.trackerFailure` with the tracker's reason.
     public func announce(_ url: String, _ request: AnnounceRequest) async throws(TrackerError) -> AnnounceResponse {
+        guard request.infoHash.count == 20, request.peerID.count == 20 else {
+            throw TrackerError(.invalidRequest, "an announce needs a 20-byte info-hash and peer ID, got \(request.infoHash.count) and \(request.peerID.count) bytes")
+        }
         let parsed = try checked(url)
         switch parsed.scheme {
         case .http:
@@ -67,6 +71,9 @@ public final class TrackerClient: Sendable {
     /// - Throws: ``TrackerError`` as ``announce(_:_:)``; `.unsupportedURL` when an HTTP
     ///   announce URL has no scrape URL (BEP 48).
     public func scrape(_ url: String, infoHashes: [[UInt8]]) async throws(TrackerError) -> [[UInt8]: ScrapeEntry] {
+        if let bad = infoHashes.first(where: { $0.count != 20 }) {
+            throw TrackerError(.invalidRequest, "a scrape needs 20-byte info-hashes, got one of \(bad.count) bytes")
+        }
         let parsed = try checked(url)
         switch parsed.scheme {
         case .http:

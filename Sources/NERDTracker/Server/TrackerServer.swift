@@ -33,7 +33,7 @@ public final class TrackerServer: Sendable {
         /// If given, only these 20-byte info-hashes are tracked. Replace it while serving with
         /// ``SwarmRegistry/replaceAllowList(_:)`` on ``TrackerServer/registry``.
         public var allowList: [[UInt8]]?
-        /// Refuse to bind anything but a loopback address (tests, CI).
+        /// Refuse to bind anything but a loopback address (tests, CI; `NERD_LOOPBACK_ONLY=1` also sets it).
         public var loopbackOnly: Bool
         /// How often expired peers are swept and totals logged.
         public var sweepInterval: TimeAmount
@@ -62,7 +62,7 @@ public final class TrackerServer: Sendable {
             self.peerTimeout = peerTimeout ?? max(self.interval * 3 / 2, self.interval + 5)
             self.limits = limits
             self.allowList = allowList
-            self.loopbackOnly = loopbackOnly
+            self.loopbackOnly = loopbackOnly || LoopbackGuardSetting.fromEnvironment
             self.sweepInterval = sweepInterval
             self.threads = max(1, threads)
         }

@@ -299,6 +299,21 @@ import Testing
         await client.shutdown()
     }
 
+    /// Shutting the client down while a UDP announce waits ends the announce with an error
+    /// (the request's timer no longer runs; a debug build used to stop on its promise).
+    @Test func shutdownEndsAWaitingUDPAnnounce() async throws {
+        let probe = try await UDPProbe(target: try SocketAddress(ipAddress: "127.0.0.1", port: 9))
+        defer { probe.close() }
+        let client = TrackerClient(configuration: .init(loopbackOnly: true, udpBaseTimeout: .seconds(30), udpMaxRetries: 0))
+        let request = request(port: 1)
+        let announce = Task { try await client.announce("udp://127.0.0.1:\(probe.port)", request) }
+        for _ in 0..<500 where probe.received() == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        let started = ContinuousClock.now
+        await client.shutdown()
+        await #expect(throws: TrackerError.self) { try await announce.value }
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+
     @Test func udpClientRetransmitsThenTimesOut() async throws {
         // A bound socket that never answers.
         let probe = try await UDPProbe(target: try SocketAddress(ipAddress: "127.0.0.1", port: 9))

@@ -187,4 +187,12 @@ final class UDPExchange: ChannelInboundHandler, @unchecked Sendable {
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         // ICMP port unreachable shows up here; the waiting request times out and is retried.
     }
+
+    /// The client shut down with requests waiting: they fail now, as their timers will not run.
+    func channelInactive(context: ChannelHandlerContext) {
+        let entries = waiting.values
+        waiting = [:]
+        for entry in entries { entry.promise.fail(TrackerError(.network, "the tracker client was shut down")) }
+        context.fireChannelInactive()
+    }
 }

@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// Facts about the machine that size thread pools.
-public enum SystemInfo {
+package enum SystemInfo {
     /// Cores this process may run on (at least 1).
-    public static var activeProcessorCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+    package static var activeProcessorCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 }

@@ -16,9 +16,9 @@ import Darwin
 /// a wake-up fails: the channel still counts its read as pending, so no read passes through
 /// the pipeline for it to delay. Turning `autoRead` off takes the socket out of the poll set;
 /// it goes back `pause` later. Connections already accepted are served meanwhile.
-public final class AcceptPauseHandler: ChannelInboundHandler {
-    public typealias InboundIn = NIOAny
-    public typealias InboundOut = NIOAny
+package final class AcceptPauseHandler: ChannelInboundHandler {
+    package typealias InboundIn = NIOAny
+    package typealias InboundOut = NIOAny
 
     private let pause: TimeAmount
     private let reportInterval: TimeAmount
@@ -37,7 +37,7 @@ public final class AcceptPauseHandler: ChannelInboundHandler {
     ///   - report: called on the event loop at the first pause, then at most once per
     ///     `reportInterval`, with the error and the number of pauses since the last report
     ///     (for a log line).
-    public init(pause: TimeAmount = .seconds(1), reportInterval: TimeAmount = .seconds(60),
+    package init(pause: TimeAmount = .seconds(1), reportInterval: TimeAmount = .seconds(60),
                 onPause: ((IOError) -> Void)? = nil, report: ((IOError, Int) -> Void)? = nil) {
         self.pause = pause
         self.reportInterval = reportInterval
@@ -46,11 +46,11 @@ public final class AcceptPauseHandler: ChannelInboundHandler {
     }
 
     /// Whether `error` is a shortage that passes once connections close.
-    public static func isShortage(_ error: IOError) -> Bool {
+    package static func isShortage(_ error: IOError) -> Bool {
         [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(error.errnoCode)
     }
 
-    public func errorCaught(context: ChannelHandlerContext, error: Error) {
+    package func errorCaught(context: ChannelHandlerContext, error: Error) {
         guard let ioError = error as? IOError, Self.isShortage(ioError) else {
             context.fireErrorCaught(error)
             return
@@ -71,7 +71,7 @@ public final class AcceptPauseHandler: ChannelInboundHandler {
         }
     }
 
-    public func handlerRemoved(context: ChannelHandlerContext) {
+    package func handlerRemoved(context: ChannelHandlerContext) {
         resume?.cancel()
         resume = nil
     }

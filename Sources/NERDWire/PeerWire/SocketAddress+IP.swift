@@ -3,7 +3,7 @@ import NIOCore
 extension SocketAddress {
     /// The IP as 4 or 16 network-order bytes (an IPv4-mapped IPv6 address as 4), or `nil` for
     /// a Unix socket. Shared by the tracker and the DHT, which key peers and nodes by it.
-    public var ipBytes: [UInt8]? {
+    package var ipBytes: [UInt8]? {
         switch self {
         case .v4(let a):
             return withUnsafeBytes(of: a.address.sin_addr) { Array($0) }
@@ -17,7 +17,7 @@ extension SocketAddress {
     }
 
     /// Whether the address is loopback (127.0.0.0/8, ::1).
-    public var isLoopbackIP: Bool {
+    package var isLoopbackIP: Bool {
         guard let ip = ipBytes else { return false }
         return ip.count == 4 ? ip[0] == 127 : ip == [UInt8](repeating: 0, count: 15) + [1]
     }

@@ -44,6 +44,17 @@ public struct DHTAddress: Sendable, Hashable, CustomStringConvertible {
         self.init(ip: Array(compact.dropLast(2)), port: UInt16(compact[compact.count - 2]) << 8 | UInt16(compact[compact.count - 1]))
     }
 
+    /// Whether a datagram or connection can be sent here at all: a port, and an address that
+    /// is not unspecified or "this network" (0.0.0.0/8, ::), multicast, broadcast or reserved
+    /// (240.0.0.0/4). A node
+    /// list or peer list from another node may name anything; sending to such an address fails
+    /// in the kernel (EINVAL, EACCES), which would close the DHT's socket.
+    public var isUsableDestination: Bool {
+        guard port != 0, ip.contains(where: { $0 != 0 }) else { return false }
+        if ip.count == 4 { return ip[0] != 0 && ip[0] < 224 }
+        return ip.count == 16 && ip[0] != 0xFF
+    }
+
     public var isLoopback: Bool { ip.count == 4 ? ip[0] == 127 : ip == [UInt8](repeating: 0, count: 15) + [1] }
 
     public var host: String {

@@ -69,7 +69,7 @@ final class DHTLookup {
     }
 
     private func add(_ info: DHTNodeInfo, depth: Int = 0) {
-        guard seen.insert(info.address).inserted else { return }
+        guard info.address.isUsableDestination, seen.insert(info.address).inserted else { return }
         let candidate = Candidate(info: info, distance: info.id.distance(to: target), state: .fresh, depth: depth)
         let index = candidates.firstIndex { candidate.distance < $0.distance } ?? candidates.endIndex
         guard index < Self.maxCandidates else { return }
@@ -128,7 +128,9 @@ final class DHTLookup {
                 }
                 for node in reply.nodes + reply.nodes6 { self.add(node, depth: depth + 1) }
                 if self.getPeers {
-                    for value in reply.values where self.peerSet.insert(value).inserted { self.peers.append(value) }
+                    for value in reply.values where DHTAddress(compact: value)?.isUsableDestination == true && self.peerSet.insert(value).inserted {
+                        self.peers.append(value)
+                    }
                     if let nerd = reply.nerd?.entries {
                         for entry in nerd where self.peerSet.contains(entry.key) {
                             self.terms[entry.key] = try? BencodeEncoder.encode(entry.value)

@@ -131,12 +131,7 @@ public final class DHTNode: @unchecked Sendable {
         do {
             // No SO_REUSEADDR: on Linux, two UDP sockets that both set it may be given the same
             // ephemeral port, and one of them then never sees its replies.
-            let channel = try await DatagramBootstrap(group: loop)
-                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: KRPCMessage.maxSize))
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(KRPCHandler(node: self)) }
-                }
-                .bind(host: configuration.listen.host, port: configuration.listen.port).get()
+            let channel = try await bind(host: configuration.listen.host, port: configuration.listen.port).get()
             boundAddress.withLockedValue { $0 = channel.localAddress.flatMap(DHTAddress.init) }
             try await loop.submit {
                 self.channel = channel
@@ -148,6 +143,59 @@ public final class DHTNode: @unchecked Sendable {
             throw DHTError(.network, "cannot bind \(configuration.listen.host):\(configuration.listen.port): \(socketErrorText(error))")
         }
         logger.info("dht listening", metadata: ["address": "\(listenAddress?.description ?? "?")", "id": "\(id.hex)"])
+    }
+
+    private func bind(host: String, port: Int) -> EventLoopFuture<Channel> {
+        DatagramBootstrap(group: loop)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: KRPCMessage.maxSize))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(KRPCHandler(node: self)) }
+            }
+            .bind(host: host, port: port)
+    }
+
+    /// Most attempts to bind again after the socket closed on its own.
+    static let maxRebinds = 10
+
+    /// The socket closed without ``shutdown()``: SwiftNIO closes a datagram socket on a send
+    /// error it cannot recover from (EPERM from a firewall rule, ENETUNREACH). The node binds
+    /// the same address again, a second later and then every 5 s, at most ``maxRebinds`` times,
+    /// so it keeps serving instead of going silent.
+    func socketClosed(_ closed: Channel) {
+        loop.execute {
+            guard self.channel === closed, let address = self.boundAddress.withLockedValue({ $0 }) else { return }
+            self.channel = nil
+            self.logger.error("dht socket closed unexpectedly; binding it again", metadata: ["address": "\(address)"])
+            self.rebind(address, attempt: 1)
+        }
+    }
+
+    /// Closes the socket as a failed send would (tests of the recovery above).
+    func closeSocketAsIfItFailed() -> EventLoopFuture<Void> {
+        loop.flatSubmit { self.channel?.close() ?? self.loop.makeSucceededVoidFuture() }
+    }
+
+    private func rebind(_ address: DHTAddress, attempt: Int) {
+        loop.scheduleTask(in: attempt == 1 ? .seconds(1) : .seconds(5)) {
+            // Shut down meanwhile: the bound address is gone.
+            guard self.channel == nil, self.boundAddress.withLockedValue({ $0 }) == address else { return }
+            self.bind(host: address.host, port: Int(address.port)).whenComplete { result in
+                switch result {
+                case .success(let channel):
+                    guard self.channel == nil, self.boundAddress.withLockedValue({ $0 }) == address else {
+                        channel.close(promise: nil)
+                        return
+                    }
+                    self.channel = channel
+                    self.logger.notice("dht socket bound again", metadata: ["address": "\(address)"])
+                case .failure(let error):
+                    self.logger.error("dht socket cannot be bound again", metadata: [
+                        "address": "\(address)", "attempt": "\(attempt)", "reason": "\(socketErrorText(error))",
+                    ])
+                    if attempt < Self.maxRebinds { self.rebind(address, attempt: attempt + 1) }
+                }
+            }
+        }
     }
 
     /// Joins the network: a lookup of our own ID through the table, or the bootstrap nodes.
@@ -303,6 +351,9 @@ public final class DHTNode: @unchecked Sendable {
     func query(_ method: String, _ arguments: KRPCArguments, to address: DHTAddress) -> EventLoopFuture<KRPCArguments> {
         loop.flatSubmit {
             guard let channel = self.channel else { return self.loop.makeFailedFuture(DHTError(.network, "not started")) }
+            guard self.canSend(to: address) else {
+                return self.loop.makeFailedFuture(DHTError(.network, "\(address) cannot be reached from this node's socket"))
+            }
             guard !self.configuration.loopbackOnly || address.isLoopback else {
                 self.logger.warning("refusing to contact a non-loopback DHT node", metadata: ["address": "\(address)"])
                 return self.loop.makeFailedFuture(DHTError(.loopbackGuard, "\(address) is not loopback"))
@@ -329,8 +380,15 @@ public final class DHTNode: @unchecked Sendable {
         }
     }
 
+    /// A usable address of the socket's own family (an IPv4 socket cannot send to IPv6).
+    private func canSend(to address: DHTAddress) -> Bool {
+        guard address.isUsableDestination else { return false }
+        guard let bound = boundAddress.withLockedValue({ $0 }) else { return true }
+        return bound.ip.count == address.ip.count
+    }
+
     private func send(_ bytes: [UInt8], to address: DHTAddress, channel: Channel) {
-        guard let socketAddress = try? address.socketAddress() else { return }
+        guard canSend(to: address), let socketAddress = try? address.socketAddress() else { return }
         channel.writeAndFlush(AddressedEnvelope(remoteAddress: socketAddress, data: ByteBuffer(bytes: bytes)), promise: nil)
     }
 
@@ -523,6 +581,11 @@ final class KRPCHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         // ICMP errors from dead nodes surface here; the query times out on its own.
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        node.socketClosed(context.channel)
+        context.fireChannelInactive()
     }
 }
 

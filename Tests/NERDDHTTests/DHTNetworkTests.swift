@@ -75,6 +75,67 @@ import Testing
         await shutdown(nodes)
     }
 
+    /// A reply naming nodes no datagram can reach (an IPv6 node for an IPv4 socket, port 0,
+    /// 0.0.0.0, multicast, broadcast) and peers of that kind: none is queried or returned, and
+    /// the node keeps answering (a send to such an address used to close its socket).
+    @Test func unreachableNodesInRepliesAreSkipped() async throws {
+        let bad: [DHTNodeInfo] = [
+            DHTNodeInfo(id: .random(), ip: [UInt8](repeating: 0, count: 15) + [1], port: 6881),
+            DHTNodeInfo(id: .random(), ip: [127, 0, 0, 1], port: 0), DHTNodeInfo(id: .random(), ip: [0, 0, 0, 0], port: 6881),
+            DHTNodeInfo(id: .random(), ip: [224, 0, 0, 1], port: 6881), DHTNodeInfo(id: .random(), ip: [255, 255, 255, 255], port: 6881),
+        ]
+        let liar = try await DatagramBootstrap(group: Self.group)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Liar(nodes: bad)) }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let node = DHTNode(configuration: .init(listen: ("127.0.0.1", 0), bootstrap: [DHTAddress(liar.localAddress!)!], loopbackOnly: true,
+                                                queryTimeout: .milliseconds(300)), group: Self.group)
+        try await node.start()
+        let result = await node.getPeers(.random())
+        #expect(result.peers.isEmpty, "\(result.peers)")
+        let other = DHTNode(configuration: .init(listen: ("127.0.0.1", 0), loopbackOnly: true, queryTimeout: .milliseconds(500)), group: Self.group)
+        try await other.start()
+        _ = try await other.query("ping", KRPCArguments(id: other.id), to: node.listenAddress!).get()
+        try await liar.close()
+        await other.shutdown()
+        await node.shutdown()
+    }
+
+    /// A socket that closes under the node (SwiftNIO closes it on a send error it cannot
+    /// recover from) is bound again on the same address, and the node answers again.
+    @Test func aClosedSocketIsBoundAgain() async throws {
+        let nodes = try await makeNetwork(2)
+        let address = nodes[0].listenAddress!
+        try await nodes[0].closeSocketAsIfItFailed().get()
+        await #expect(throws: DHTError.self) { _ = try await nodes[1].query("ping", KRPCArguments(id: nodes[1].id), to: address).get() }
+        try await Task.sleep(for: .milliseconds(1500))
+        _ = try await nodes[1].query("ping", KRPCArguments(id: nodes[1].id), to: address).get()
+        #expect(nodes[0].listenAddress == address)
+        await shutdown(nodes)
+    }
+
+    /// Answers every query with the given nodes and peers.
+    final class Liar: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = AddressedEnvelope<ByteBuffer>
+        typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+        let id = NodeID.random()
+        let nodes: [DHTNodeInfo]
+        init(nodes: [DHTNodeInfo]) { self.nodes = nodes }
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let envelope = unwrapInboundIn(data)
+            guard let query = try? KRPCMessage(bytes: Array(envelope.data.readableBytesView)) else { return }
+            var arguments = KRPCArguments(id: id)
+            arguments.nodes = nodes.filter { $0.ip.count == 4 }
+            arguments.nodes6 = nodes.filter { $0.ip.count == 16 }
+            arguments.token = [1, 2, 3]
+            arguments.values = [[127, 0, 0, 1, 0, 0], [0, 0, 0, 0, 0x1A, 0xE1], [224, 0, 0, 1, 0x1A, 0xE1]]
+            let reply = KRPCMessage(transactionID: query.transactionID, body: .response(arguments))
+            context.writeAndFlush(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress,
+                                                                    data: ByteBuffer(bytes: reply.bytes))), promise: nil)
+        }
+    }
+
     @Test func routingTableAndIDSurviveARestart() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("nerd-dht-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: file) }

@@ -5,6 +5,8 @@ public struct DHTError: Error, Sendable, Hashable, CustomStringConvertible {
         public init(rawValue: String) { self.rawValue = rawValue }
 
         public static let network = Code(rawValue: "network")
+        /// The state file holds something else (it is left as it is, not overwritten).
+        public static let invalidState = Code(rawValue: "invalid_dht_state")
         public static let loopbackGuard = Code(rawValue: "loopback_guard")
         /// A query got no reply in time.
         public static let timeout = Code(rawValue: "dht_timeout")

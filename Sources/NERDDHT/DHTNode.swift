@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NERDCrypto
 import NERDWire
@@ -123,8 +124,13 @@ public final class DHTNode: @unchecked Sendable {
     public var listenAddress: DHTAddress? { boundAddress.withLockedValue { $0 } }
 
     /// Binds the socket and starts table maintenance.
-    /// - Throws: ``DHTError`` `.loopbackGuard` or `.network`.
+    /// - Throws: ``DHTError`` `.loopbackGuard`, `.network`, or `.invalidState` when the state
+    ///   file holds something other than a DHT state (another file given by mistake: it is
+    ///   never overwritten).
     public func start() async throws(DHTError) {
+        if let path = configuration.stateFile, FileManager.default.fileExists(atPath: path), DHTState.load(path) == nil {
+            throw DHTError(.invalidState, "\(path) is not a DHT state file; it is left as it is (give another --state path)")
+        }
         if configuration.loopbackOnly, let address = DHTAddress("\(configuration.listen.host):0"), !address.isLoopback {
             throw DHTError(.loopbackGuard, "\(configuration.listen.host) is not loopback and the loopback-only guard is on")
         }
@@ -143,6 +149,11 @@ public final class DHTNode: @unchecked Sendable {
             throw DHTError(.network, "cannot bind \(configuration.listen.host):\(configuration.listen.port): \(socketErrorText(error))")
         }
         logger.info("dht listening", metadata: ["address": "\(listenAddress?.description ?? "?")", "id": "\(id.hex)"])
+        // Saved once now, so a path that cannot be written shows at the start, not never.
+        let saveFailure = (try? await loop.submit { self.saveState() }.get()) ?? nil
+        if let path = configuration.stateFile, let reason = saveFailure {
+            logger.warning("dht state cannot be saved", metadata: ["path": "\(path)", "reason": "\(reason)"])
+        }
     }
 
     private func bind(host: String, port: Int) -> EventLoopFuture<Channel> {
@@ -560,9 +571,11 @@ public final class DHTNode: @unchecked Sendable {
         saveState()
     }
 
-    private func saveState() {
-        guard let path = configuration.stateFile else { return }
-        DHTState(id: id, nodes: table.allNodes).save(to: path)
+    /// - Returns: why the state could not be written, if it could not.
+    @discardableResult
+    private func saveState() -> String? {
+        guard let path = configuration.stateFile else { return nil }
+        return DHTState(id: id, nodes: table.allNodes).save(to: path)
     }
 }
 

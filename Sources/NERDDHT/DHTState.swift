@@ -19,12 +19,18 @@ struct DHTState {
     }
 
     /// Writes atomically (temporary file, then rename), so a crash leaves the old state whole.
-    func save(to path: String) {
+    /// - Returns: the reason it could not be written, else nil.
+    @discardableResult
+    func save(to path: String) -> String? {
         let value = BencodeValue.dictionary([
             ("id", .string(id.bytes)), ("nodes", .string(nodes.filter { $0.ip.count == 4 }.flatMap(\.compact))),
             ("nodes6", .string(nodes.filter { $0.ip.count == 16 }.flatMap(\.compact))),
         ])
-        guard let bytes = try? BencodeEncoder.encode(value) else { return }
-        try? Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+        do {
+            try Data(try BencodeEncoder.encode(value)).write(to: URL(fileURLWithPath: path), options: .atomic)
+            return nil
+        } catch {
+            return (error as NSError).localizedDescription
+        }
     }
 }

@@ -44,16 +44,23 @@ struct PeerStore {
     private(set) var peers: [NodeID: [[UInt8]: Entry]] = [:]
     private var total = 0
 
-    /// Stores a peer; one per IP per info-hash (a new port replaces the old, as libtorrent
-    /// does), so one address cannot fill the store by varying the port.
+    /// Ports kept per IP address and info-hash: several peers behind one address (a seed and
+    /// a downloader on one host, a NAT) are all found, and one address still cannot fill the
+    /// store by varying the port.
+    static let maxPortsPerAddress = 8
+
+    /// Stores a peer by its address and port (as libtorrent keys its DHT peers). Past
+    /// ``maxPortsPerAddress`` ports of one address, the one announced longest ago gives way.
     mutating func add(_ compact: [UInt8], for infoHash: NodeID, terms: BencodeValue?, now: NIODeadline) {
         if peers[infoHash] == nil {
             guard peers.count < Self.maxInfoHashes, total < Self.maxPeers else { return }
             peers[infoHash] = [:]
         }
         let ip = compact.dropLast(2)
-        if let old = peers[infoHash]!.keys.first(where: { $0.dropLast(2) == ip && $0 != compact }) {
-            peers[infoHash]![old] = nil
+        let sameAddress = peers[infoHash]!.filter { $0.key.dropLast(2) == ip && $0.key != compact }
+        if peers[infoHash]![compact] == nil, sameAddress.count >= Self.maxPortsPerAddress,
+           let oldest = sameAddress.min(by: { $0.value.expires < $1.value.expires })?.key {
+            peers[infoHash]![oldest] = nil
             total -= 1
         }
         let isNew = peers[infoHash]![compact] == nil

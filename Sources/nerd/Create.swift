@@ -13,7 +13,7 @@ struct Create: ParsableCommand {
     @Option(name: .shortAndLong, help: "Where to write the torrent (default: <name>.torrent).")
     var output: String?
 
-    @Option(name: .customLong("piece-length"), help: "Piece length in bytes, a power of two from 16384 (default: the smallest from 16 KiB to 16 MiB that makes at most 2000 pieces).")
+    @Option(name: .customLong("piece-length"), parsing: .unconditional, help: "Piece length in bytes, a power of two from 16384 (default: the smallest from 16 KiB to 16 MiB that makes at most 2000 pieces).")
     var pieceLength: Int?
 
     @Option(name: .customLong("tracker"), help: "Announce URL; repeat for more tiers, comma-separate URLs within one tier.")
@@ -31,7 +31,7 @@ struct Create: ParsableCommand {
     @Flag(help: "Include hidden files and folders (names starting with '.').")
     var includeHidden = false
 
-    @Option(help: "Hashing threads (default: all cores).")
+    @Option(parsing: .unconditional, help: "Hashing threads, 1 to 256 (default: all cores).")
     var threads: Int?
 
     @Flag(help: "Torrent format.")
@@ -70,6 +70,7 @@ struct Create: ParsableCommand {
     }
 
     func validate() throws {
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be from 1 to 256, got \(threads)") }
         for url in trackers.flatMap(Self.tier) {
             if let problem = Self.urlProblem(url, schemes: Self.trackerSchemes) {
                 throw ValidationError("--tracker \(url): \(problem)")

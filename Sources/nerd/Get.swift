@@ -15,7 +15,7 @@ struct Get: AsyncParsableCommand {
     @Argument(help: "The .torrent file, or a magnet: link.")
     var torrent: String
 
-    @Option(help: "Seconds to look for a magnet link's metadata before giving up.")
+    @Option(parsing: .unconditional, help: "Seconds to look for a magnet link's metadata before giving up, up to 1000000 (default: 120).")
     var metadataTimeout: Double = 120
 
     @Option(help: "The folder to download into; the content lands in <out>/<name>.")
@@ -24,8 +24,17 @@ struct Get: AsyncParsableCommand {
     @Option(help: "Download only these files: indices as listed by `nerd info`, e.g. 0,2,5-7.")
     var only: String?
 
-    @Option(help: "Give up after this many seconds without completing (exit 1); default: never.")
+    @Option(parsing: .unconditional, help: "Give up after this many seconds without completing (exit 1), up to 100000000; default: never.")
     var timeout: Double?
+
+    func validate() throws {
+        guard metadataTimeout.isFinite, metadataTimeout > 0, metadataTimeout <= 1_000_000 else {
+            throw ValidationError("--metadata-timeout must be a number of seconds above 0 and at most 1000000, got \(metadataTimeout)")
+        }
+        if let timeout, !(timeout.isFinite && timeout > 0 && timeout <= 100_000_000) {
+            throw ValidationError("--timeout must be a number of seconds above 0 and at most 100000000, got \(timeout)")
+        }
+    }
 
     @Flag(help: "Keep seeding after the download completes, until interrupted.")
     var seedAfter = false

@@ -16,8 +16,12 @@ struct ScrapeCommand: AsyncParsableCommand {
     @Option(name: .customLong("tracker"), help: "Scrape this tracker instead of the torrent's; repeatable.")
     var trackers: [String] = []
 
-    @Option(help: "Seconds to wait for each tracker.")
+    @Option(parsing: .unconditional, help: "Seconds to wait for each tracker, 1 to 3600 (default: 15).")
     var timeout: Int = 15
+
+    func validate() throws {
+        guard (1...3600).contains(timeout) else { throw ValidationError("--timeout must be from 1 to 3600 seconds, got \(timeout)") }
+    }
 
     @Flag(help: "Print one JSON object: {\"info_hash\": HEX, \"trackers\": [{\"url\", \"complete\", \"downloaded\", \"incomplete\"} or {\"url\", \"error\"}]}.")
     var json = false

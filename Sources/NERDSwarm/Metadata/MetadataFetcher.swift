@@ -64,8 +64,9 @@ public final class MetadataFetcher: Sendable {
                 await assembly.offer(address) { self.dial($0, assembly: assembly, loop: loop) }
             }
         }
-        let timer = loop.scheduleTask(in: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000
-            + timeout.components.attoseconds / 1_000_000_000)) {
+        // Clamped to about 290 years, which nanoseconds in an Int64 still hold.
+        let seconds = min(max(timeout.components.seconds, 0), Int64.max / 1_000_000_000 - 1)
+        let timer = loop.scheduleTask(in: .nanoseconds(seconds * 1_000_000_000 + max(timeout.components.attoseconds, 0) / 1_000_000_000)) {
             assembly.fail(SwarmError(.metadataUnavailable, "no peer sent valid metadata within \(timeout)"))
         }
         defer {

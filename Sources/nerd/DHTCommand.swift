@@ -17,6 +17,11 @@ struct DHTCommand: AsyncParsableCommand {
         @Option(name: .customLong("bootstrap"), help: "A node to join through, HOST:PORT; repeatable (default: the public bootstrap nodes).")
         var bootstrap: [String] = []
 
+        func validate() throws {
+            guard TrackerCommand.split(listen) != nil else { throw ValidationError("--listen must be HOST:PORT, got \(listen)") }
+            try DHTOptions.validateBootstrap(bootstrap, option: "--bootstrap")
+        }
+
         func configuration(state: String?) throws -> DHTNode.Configuration {
             var configuration = try DHTOptions(bootstrap: bootstrap, listen: listen)
                 .configuration(defaultHost: "0.0.0.0", stateFile: state)
@@ -84,7 +89,14 @@ struct DHTCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             let result = await node.getPeers(NodeID(Hex.decode(infoHash)!)!)
+            let answered = await node.statistics().nodes
             await node.shutdown()
+            guard answered > 0 else {
+                // Not "0 peers": nobody was asked, so nothing is known about the torrent.
+                let from = configuration.bootstrap.isEmpty ? "no bootstrap node could be resolved" : "tried \(configuration.bootstrap.map(\.description).joined(separator: ", "))"
+                printToStandardError("network: no DHT node answered (\(from)); give a reachable --bootstrap HOST:PORT")
+                throw ExitCode(1)
+            }
             if json {
                 print(JSON.object([("peers", .array(result.peers.map { .string($0.description) })),
                                    ("nodes_queried", .int(Int64(result.nodesQueried)))]).text)

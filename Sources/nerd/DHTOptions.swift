@@ -26,6 +26,20 @@ struct DHTOptions {
                                      stateFile: stateFile, loopbackOnly: loopbackOnly)
     }
 
+    /// Checks `--bootstrap`/`--dht-bootstrap` values: `HOST:PORT` with a port from 1 to 65535,
+    /// and under the loopback-only guard a loopback IP literal (names are not resolved then).
+    static func validateBootstrap(_ nodes: [String], option: String) throws {
+        let loopbackOnly = Environment.value("NERD_LOOPBACK_ONLY") == "1"
+        for node in nodes {
+            guard let (host, port) = TrackerCommand.split(node), (1...65535).contains(port), !host.isEmpty else {
+                throw ValidationError("\(option) must be HOST:PORT with a port from 1 to 65535, got \(node)")
+            }
+            if loopbackOnly, DHTAddress(node)?.isLoopback != true {
+                throw ValidationError("\(option) \(node) is not a loopback address and the loopback-only guard is on")
+            }
+        }
+    }
+
     /// IP literals as they are; names through the system resolver, except under the guard.
     static func resolve(_ names: [String], loopbackOnly: Bool) -> [DHTAddress] {
         names.compactMap { text in

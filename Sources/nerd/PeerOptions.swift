@@ -71,9 +71,7 @@ struct PeerOptions: ParsableArguments {
             }
             throw ValidationError("--listen must be HOST:PORT, got \(listen)")
         }
-        for node in dhtBootstrap where PeerAddress(node) == nil {
-            throw ValidationError("--dht-bootstrap must be HOST:PORT, got \(node)")
-        }
+        try DHTOptions.validateBootstrap(dhtBootstrap, option: "--dht-bootstrap")
         if let dhtListen, PeerAddress(dhtListen) == nil { throw ValidationError("--dht-listen must be HOST:PORT, got \(dhtListen)") }
     }
 

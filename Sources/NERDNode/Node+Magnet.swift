@@ -20,7 +20,8 @@ extension Node {
         let given = magnet.peers.compactMap(PeerAddress.init)
         var sources = peerSources + (given.isEmpty ? [] : [StaticPeerSource(given)])
         if let dht { sources.append(DHTPeerSource(node: dht, announcePort: nil, interval: .seconds(5))) }
-        let tiers = (magnet.trackers.isEmpty ? [] : [magnet.trackers])
+        // Each `tr` its own tier, as libtorrent reads magnets: a dead first tracker is passed over.
+        let tiers = magnet.trackers.map { [$0] }
             + (configuration.extraTrackers.isEmpty ? [] : [configuration.extraTrackers])
         var announcer: TrackerAnnouncer?
         if configuration.useTrackers, !tiers.isEmpty {
@@ -47,7 +48,7 @@ extension Node {
         await announcer?.stop()
         var metainfo = try Metainfo(infoDictionary: info)
         // The extra trackers are added again by add(metainfo:); keep the magnet's own here.
-        metainfo.trackers = magnet.trackers.isEmpty ? [] : [magnet.trackers]
+        metainfo.trackers = magnet.trackers.map { [$0] }
         let torrent = try await add(metainfo: metainfo, savePath: savePath,
                                     peerSources: peerSources + (given.isEmpty ? [] : [StaticPeerSource(given)]))
         return (torrent, metainfo)

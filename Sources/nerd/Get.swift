@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import NERDNode
 import NERDSwarm
 import NERDWire
@@ -57,12 +58,33 @@ struct Get: AsyncParsableCommand {
                 throw SwarmError(.storage, "cannot make the download folder \(out): \((error as NSError).localizedDescription)")
             }
             try await node.start()
+            // Watched from the start: Ctrl-C while the metadata is fetched stops as cleanly as later.
+            let interrupted = Interruption.watch()
             let handle: Torrent
             if let magnet {
                 if !json { printToStandardError("fetching metadata for \(magnet.infoHashes.v1?.hex ?? "?")…") }
-                let (added, fetched) = try await node.add(
-                    magnet: magnet, savePath: out, peerSources: [StaticPeerSource(try parsePeers(peerOptions.peers))],
-                    metadataTimeout: .milliseconds(Int64(metadataTimeout * 1000)))
+                let sources: [any PeerSource] = [StaticPeerSource(try parsePeers(peerOptions.peers))]
+                let fetch = Task { [out, metadataTimeout] in
+                    try await node.add(magnet: magnet, savePath: out, peerSources: sources,
+                                       metadataTimeout: .milliseconds(Int64(metadataTimeout * 1000)))
+                }
+                let finished = Mutex(false)
+                Task { _ = try? await fetch.value; finished.withLock { $0 = true } }
+                while !interrupted.happened, !finished.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(100)) }
+                guard finished.withLock({ $0 }) else {
+                    fetch.cancel()
+                    await node.shutdown()
+                    let hash = magnet.infoHashes.v1?.hex ?? ""
+                    if json {
+                        print(JSON.object([("info_hash", .string(hash)), ("complete", .bool(false)),
+                                           ("error", .string("interrupted before the metadata arrived"))]).text)
+                    } else {
+                        print("stopped before the metadata arrived; run the same command again to go on")
+                    }
+                    flushStandardOutput()
+                    throw ExitCode(1)
+                }
+                let (added, fetched) = try await fetch.value
                 handle = added
                 metainfo = fetched
                 try saveTorrent(fetched)
@@ -74,7 +96,6 @@ struct Get: AsyncParsableCommand {
             if let only { handle.selectFiles(try Self.fileIndices(only, count: metainfo.files.count)) }
 
             let progress = !json && isatty(STDERR_FILENO) == 1 ? TransferProgress() : nil
-            let interrupted = Interruption.watch()
             var outcome = false
             var lastDraw = Date.distantPast
             // Poll rather than await completion, so Ctrl-C is noticed at once and the
@@ -128,13 +149,24 @@ struct Get: AsyncParsableCommand {
 extension Get {
     /// Writes a fetched magnet's metainfo to `<out>/<name>.torrent` so later runs (and other
     /// clients) can use the file.
+    /// Every tracker is kept: the first as `announce`, all as `announce-list` tiers (BEP 12).
+    /// - Throws: `SwarmError` `.storage` when the file cannot be written.
     func saveTorrent(_ metainfo: Metainfo) throws {
+        func string(_ text: String) -> [UInt8] { Array("\(text.utf8.count):".utf8) + Array(text.utf8) }
         var bytes = Array("d".utf8)
         if let first = metainfo.trackers.first?.first {
-            bytes += Array("8:announce\(first.utf8.count):\(first)".utf8)
+            bytes += string("announce") + string(first)
+            bytes += string("announce-list") + Array("l".utf8)
+            for tier in metainfo.trackers { bytes += Array("l".utf8) + tier.flatMap(string) + Array("e".utf8) }
+            bytes += Array("e".utf8)
         }
-        bytes += Array("4:info".utf8) + metainfo.infoBytes + Array("e".utf8)
-        try Data(bytes).write(to: URL(fileURLWithPath: out + "/" + metainfo.name + ".torrent"))
+        bytes += string("info") + metainfo.infoBytes + Array("e".utf8)
+        let path = out + "/" + metainfo.name + ".torrent"
+        do {
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+        } catch {
+            throw SwarmError(.storage, "cannot save \(path): \((error as NSError).localizedDescription)")
+        }
     }
 
     /// Parses `0,2,5-7` into indices below `count`.

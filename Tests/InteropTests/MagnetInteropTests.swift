@@ -31,7 +31,10 @@ import Testing
         defer { seed.kill9() }
         #expect(seed.waitFor("\"ready\": true"), "\(seed.text)")
         let port = try #require(json(seed.text)["port"] as? Int)
-        let get = try NerdCommand.run(["get", magnet, "--peer", "127.0.0.1:\(port)", "--out", dir.path + "/out",
+        // Two trackers nobody serves: each its own tier, both kept in the saved .torrent.
+        let trackers = ["udp://127.0.0.1:9", "http://127.0.0.1:9/announce"]
+        let withTrackers = magnet + trackers.map { "&tr=" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0) }.joined()
+        let get = try NerdCommand.run(["get", withTrackers, "--peer", "127.0.0.1:\(port)", "--out", dir.path + "/out",
                                        "--listen", "127.0.0.1:0", "--state-dir", dir.path + "/state", "--json",
                                        "--timeout", "45"], timeout: 60)
         #expect(get.status == 0, "\(get.stdout) \(get.stderr)")
@@ -40,6 +43,7 @@ import Testing
         // The fetched metadata is kept as a .torrent with the same info-hash.
         let info = try NerdCommand.run(["info", dir.path + "/out/album.torrent", "--json"])
         #expect(json(info.stdout)["info_hash_v1"] as? String == infoHash, "\(info.stdout) \(info.stderr)")
+        #expect(json(info.stdout)["trackers"] as? [[String]] == trackers.map { [$0] }, "\(info.stdout)")
     }
 
     @Test func libtorrentGetsMagnetFromNerdSeed() throws {

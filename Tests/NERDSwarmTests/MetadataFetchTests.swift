@@ -32,6 +32,36 @@ import Testing
         try await liar.stop()
     }
 
+    /// A seed that comes up after the fetch began (the `--peer` of a magnet download started
+    /// first), and one that forces encryption, are both reached: peers are dialled again, and
+    /// the second dial is encrypted.
+    @Test(arguments: ["late", "forced encryption"])
+    func seedsAreDialledAgain(case name: String) async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let metainfo = try SwarmTransferTests.makeContent(dir, version: .v1)
+        let probe = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        let port = try #require(probe.localAddress?.port)
+        try await probe.close()
+        var configuration = SwarmSession.Configuration(listen: PeerAddress(host: "127.0.0.1", port: port), loopbackOnly: true)
+        if name == "forced encryption" { configuration.encryption = .forced }
+        let seeder = SwarmSession(configuration: configuration)
+        if name != "late" {
+            try await seeder.start()
+            _ = try await seeder.add(metainfo: metainfo, savePath: dir.path + "/seed")
+        }
+        let fetcher = MetadataFetcher(infoHash: metainfo.infoHashes.wireBytes, peerID: Handshake.makePeerID(random: SecureRandom.bytes(count: 12)),
+                                      loopbackOnly: true)
+        let fetch = Task { try await fetcher.fetch(from: peers([PeerAddress(host: "127.0.0.1", port: port)]), timeout: .seconds(20)) }
+        if name == "late" {
+            try await Task.sleep(for: .milliseconds(1500))
+            try await seeder.start()
+            _ = try await seeder.add(metainfo: metainfo, savePath: dir.path + "/seed")
+        }
+        #expect(try await fetch.value == metainfo.infoBytes)
+        await seeder.shutdown()
+    }
+
     @Test func onlyLiarsMeansATypedFailure() async throws {
         let hash = SHA1.hash(Array("nothing".utf8))
         let liar = try await LyingMetadataPeer.start(infoHash: hash, size: 40_000)

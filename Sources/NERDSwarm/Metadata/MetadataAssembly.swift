@@ -21,7 +21,12 @@ final class MetadataAssembly: @unchecked Sendable {
     private var tried = Set<PeerAddress>()
     private var banned = Set<PeerAddress>()
     private var waiting: [PeerAddress] = []
-    private var dialer: (@Sendable (PeerAddress) -> EventLoopFuture<Void>)?
+    /// Dials a peer; the second argument counts earlier attempts at that peer.
+    private var dialer: (@Sendable (PeerAddress, Int) -> EventLoopFuture<Void>)?
+    private var attempts: [PeerAddress: Int] = [:]
+    /// Dials per peer at most: a peer that is not up yet, or refused the first way in (plain or
+    /// encrypted), is tried again a few seconds later.
+    static let maxAttempts = 8
     private var active = 0
     private var done = false
 
@@ -33,7 +38,7 @@ final class MetadataAssembly: @unchecked Sendable {
     }
 
     /// A peer to try; dialled now or when a connection slot frees up.
-    func offer(_ address: PeerAddress, dial: @escaping @Sendable (PeerAddress) -> EventLoopFuture<Void>) async {
+    func offer(_ address: PeerAddress, dial: @escaping @Sendable (PeerAddress, Int) -> EventLoopFuture<Void>) async {
         try? await loop.submit {
             self.dialer = dial
             guard !self.done, !self.banned.contains(address), self.tried.insert(address).inserted else { return }
@@ -46,11 +51,27 @@ final class MetadataAssembly: @unchecked Sendable {
         guard let dialer else { return }
         while !done, active < MetadataFetcher.maxConnections, !waiting.isEmpty {
             let address = waiting.removeFirst()
+            let attempt = attempts[address, default: 0]
+            attempts[address] = attempt + 1
             active += 1
-            dialer(address).whenFailure { _ in
+            dialer(address, attempt).whenFailure { _ in
                 self.active -= 1
+                self.retryLater(address)
                 self.dialNext()
             }
+        }
+    }
+
+    /// Dials `address` again after 2, 4, ... (at most 10) seconds, up to ``maxAttempts`` in all.
+    private func retryLater(_ address: PeerAddress) {
+        let attempt = attempts[address, default: 0]
+        guard !done, !banned.contains(address), attempt < Self.maxAttempts else { return }
+        loop.scheduleTask(in: .seconds(Int64(min(2 * attempt, 10)))) {
+            guard !self.done, !self.banned.contains(address), !self.waiting.contains(address),
+                  !self.channels.values.contains(where: { $0.address == address })
+            else { return }
+            self.waiting.append(address)
+            self.dialNext()
         }
     }
 
@@ -63,6 +84,7 @@ final class MetadataAssembly: @unchecked Sendable {
         pieces[entry.address] = nil
         sizes[entry.address] = nil
         active -= 1
+        retryLater(entry.address)
         dialNext()
     }
 

@@ -31,9 +31,9 @@ public final class MetadataFetcher: Sendable {
     /// - Parameters:
     ///   - infoHash: the 20-byte v1 info-hash.
     ///   - loopbackOnly: refuse peers off loopback (also set by `NERD_LOOPBACK_ONLY=1`).
-    ///   - encryption: `.forced` opens every connection with an MSE handshake (RC4 stream);
-    ///     otherwise connections are plain, which every peer that accepts MSE also accepts
-    ///     unless it forces encryption.
+    ///   - encryption: `.forced` opens every connection with an MSE handshake (RC4 stream),
+    ///     `.disabled` none; `.enabled` dials plain first and encrypted when a peer is dialled
+    ///     again (every peer is tried up to 8 times, 2–10 s apart, while the fetch lasts).
     public init(infoHash: [UInt8], peerID: [UInt8], loopbackOnly: Bool = false, connectTimeout: TimeAmount = .seconds(5),
                 encryption: EncryptionPolicy = .enabled, logger: Logger = Logger(label: "nerd.metadata")) {
         precondition(infoHash.count == 20 && peerID.count == 20)
@@ -61,7 +61,7 @@ public final class MetadataFetcher: Sendable {
             for await address in peers {
                 if Task.isCancelled { break }
                 if loopbackOnly && !address.isLoopback { continue }
-                await assembly.offer(address) { self.dial($0, assembly: assembly, loop: loop) }
+                await assembly.offer(address) { self.dial($0, attempt: $1, assembly: assembly, loop: loop) }
             }
         }
         // Clamped to about 290 years, which nanoseconds in an Int64 still hold.
@@ -83,13 +83,17 @@ public final class MetadataFetcher: Sendable {
         }
     }
 
-    private func dial(_ address: PeerAddress, assembly: MetadataAssembly, loop: EventLoop) -> EventLoopFuture<Void> {
+    /// `.enabled` dials plain first, then encrypted, alternating, so a peer that forces
+    /// encryption and one that refuses it are both reached.
+    private func dial(_ address: PeerAddress, attempt: Int, assembly: MetadataAssembly, loop: EventLoop) -> EventLoopFuture<Void> {
+        let encrypted = encryption == .forced || (encryption == .enabled && attempt % 2 == 1)
+        return
         ClientBootstrap(group: loop)
             .connectTimeout(connectTimeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
-                    if self.encryption == .forced {
+                    if encrypted {
                         try sync.addHandler(PeerEncryptionHandler(role: .initiator(infoHash: self.infoHash), methods: .rc4))
                     }
                     try sync.addHandler(ByteToMessageHandler(PeerWireDecoder()))

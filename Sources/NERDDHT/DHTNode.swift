@@ -94,12 +94,33 @@ public final class DHTNode: @unchecked Sendable {
     private var maintenance: RepeatedTask?
     private let boundAddress = NIOLockedValueBox<DHTAddress?>(nil)
     static let version: [UInt8] = Array("NE01".utf8)
+    /// The state file this node reads and writes: the configured one, unless another process
+    /// holds it.
+    private let stateFile: String?
+    /// The descriptor holding the state file's lock (released at shutdown), or -1.
+    private let stateLock: NIOLockedValueBox<CInt>
 
     /// - Parameter group: event loops to share (many nodes in one process); `nil` makes one thread.
     public init(configuration: Configuration, group: EventLoopGroup? = nil, logger: Logger = Logger(label: "nerd.dht")) {
         self.configuration = configuration
         self.logger = logger
-        let saved = configuration.stateFile.flatMap(DHTState.load)
+        // One process per state file: two nodes sharing an ID (a seed and a get on one host,
+        // both with the default state folder) would each be taken for the other.
+        var lock: CInt = -1
+        var stateFile = configuration.stateFile
+        if let path = stateFile {
+            lock = open(path + ".lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+            if lock >= 0, flock(lock, LOCK_EX | LOCK_NB) != 0 {
+                close(lock)
+                lock = -1
+                stateFile = nil
+                logger.notice("dht state in use by another process: this node takes a fresh ID and keeps no state",
+                              metadata: ["path": "\(path)"])
+            }
+        }
+        self.stateFile = stateFile
+        stateLock = NIOLockedValueBox(lock)
+        let saved = stateFile.flatMap(DHTState.load)
         // BEP 42: bound to a specific public address, make an ID valid for it (a saved ID is
         // kept only if it is). Behind 0.0.0.0 the external address is not known here.
         let publicIP = DHTAddress("\(configuration.listen.host):0").map(\.ip).flatMap { ip in
@@ -128,7 +149,7 @@ public final class DHTNode: @unchecked Sendable {
     ///   file holds something other than a DHT state (another file given by mistake: it is
     ///   never overwritten).
     public func start() async throws(DHTError) {
-        if let path = configuration.stateFile, FileManager.default.fileExists(atPath: path), DHTState.load(path) == nil {
+        if let path = stateFile, FileManager.default.fileExists(atPath: path), DHTState.load(path) == nil {
             throw DHTError(.invalidState, "\(path) is not a DHT state file; it is left as it is (give another --state path)")
         }
         if configuration.loopbackOnly, let address = DHTAddress("\(configuration.listen.host):0"), !address.isLoopback {
@@ -151,7 +172,7 @@ public final class DHTNode: @unchecked Sendable {
         logger.info("dht listening", metadata: ["address": "\(listenAddress?.description ?? "?")", "id": "\(id.hex)"])
         // Saved once now, so a path that cannot be written shows at the start, not never.
         let saveFailure = (try? await loop.submit { self.saveState() }.get()) ?? nil
-        if let path = configuration.stateFile, let reason = saveFailure {
+        if let path = stateFile, let reason = saveFailure {
             logger.warning("dht state cannot be saved", metadata: ["path": "\(path)", "reason": "\(reason)"])
         }
     }
@@ -332,6 +353,10 @@ public final class DHTNode: @unchecked Sendable {
             return self.channel
         }.get()
         if let channel = channel ?? nil { try? await channel.close().get() }
+        stateLock.withLockedValue { lock in
+            if lock >= 0 { close(lock) }
+            lock = -1
+        }
         try? await ownGroup?.shutdownGracefully()
     }
 
@@ -568,13 +593,16 @@ public final class DHTNode: @unchecked Sendable {
         let (questionable, stale) = table.maintenance(now: now)
         for node in questionable.prefix(8) { _ = query("ping", KRPCArguments(id: id), to: node.address) }
         for bucket in stale.prefix(2) { _ = lookup(target: table.randomID(inBucket: bucket), getPeers: false) }
+        // Nobody answered at the start (bootstrap nodes down, no network yet): join again
+        // rather than wait for the 15-minute bucket refresh.
+        if table.count < RoutingTable.k { _ = lookup(target: id, getPeers: false) }
         saveState()
     }
 
     /// - Returns: why the state could not be written, if it could not.
     @discardableResult
     private func saveState() -> String? {
-        guard let path = configuration.stateFile else { return nil }
+        guard let path = stateFile else { return nil }
         return DHTState(id: id, nodes: table.allNodes).save(to: path)
     }
 }

@@ -147,7 +147,17 @@ import Testing
         let again = DHTNode(configuration: .init(listen: ("127.0.0.1", 0), stateFile: file, loopbackOnly: true), group: Self.group)
         #expect(again.id == id)
         #expect(await again.statistics().nodes == known, "no cold bootstrap needed")
+        // A second node on the same state file meanwhile (a seed and a get on one host) takes
+        // a fresh ID and leaves the file alone.
+        let second = DHTNode(configuration: .init(listen: ("127.0.0.1", 0), stateFile: file, loopbackOnly: true), group: Self.group)
+        #expect(second.id != id)
+        try await second.start()
+        await second.shutdown()
         await again.shutdown()
+        let third = DHTNode(configuration: .init(listen: ("127.0.0.1", 0), stateFile: file, loopbackOnly: true), group: Self.group)
+        #expect(third.id == id, "the lock went with the first node's shutdown, and the file still holds its ID")
+        await third.shutdown()
+        try? FileManager.default.removeItem(atPath: file + ".lock")
     }
 
     @Test func theLoopbackGuardRefusesOtherAddresses() async throws {

@@ -385,7 +385,9 @@ public final class DHTNode: @unchecked Sendable {
     /// Sends a query and completes with the reply's arguments (after adding the replier to
     /// the table). Fails on timeout, a KRPC error, or the loopback guard.
     func query(_ method: String, _ arguments: KRPCArguments, to address: DHTAddress) -> EventLoopFuture<KRPCArguments> {
-        loop.flatSubmit {
+        // After shutdown the loop may be gone: a lookup still running must not schedule on it.
+        guard isRunning else { return loop.makeFailedFuture(DHTError(.network, "not running")) }
+        return loop.flatSubmit {
             guard let channel = self.channel else { return self.loop.makeFailedFuture(DHTError(.network, "not started")) }
             guard self.canSend(to: address) else {
                 return self.loop.makeFailedFuture(DHTError(.network, "\(address) cannot be reached from this node's socket"))

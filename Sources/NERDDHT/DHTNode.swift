@@ -353,11 +353,22 @@ public final class DHTNode: @unchecked Sendable {
             return self.channel
         }.get()
         if let channel = channel ?? nil { try? await channel.close().get() }
+        releaseStateLock()
+        // The node's own thread stops when the node goes away (deinit), not here: a lookup or
+        // a status call still running must find a live loop, or its future never completes.
+    }
+
+    private func releaseStateLock() {
         stateLock.withLockedValue { lock in
             if lock >= 0 { close(lock) }
             lock = -1
         }
-        try? await ownGroup?.shutdownGracefully()
+    }
+
+    deinit {
+        // A node dropped without shutdown (its start failed, say) releases the lock too.
+        releaseStateLock()
+        ownGroup?.shutdownGracefully(queue: .global()) { _ in }
     }
 
     private var isRunning: Bool { boundAddress.withLockedValue { $0 } != nil }

@@ -47,7 +47,7 @@ struct PeerOptions: ParsableArguments {
     var maxConnections = 500
 
     @Option(help: ArgumentHelp("Message Stream Encryption (MSE/PE) for peer connections: enabled (accept both, dial encrypted first, "
-                               + "plain on retry), forced (encrypted handshake and RC4 stream only), disabled (plain only).",
+                               + "plain on retry; magnet metadata plain first), forced (encrypted handshake and RC4 stream only), disabled (plain only).",
                                valueName: "enabled|forced|disabled"))
     var encryption: EncryptionPolicy = .enabled
 

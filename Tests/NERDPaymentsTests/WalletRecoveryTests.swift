@@ -34,6 +34,21 @@ import Testing
         #expect(try wallet.balance().unconfirmed == 50_000 - 1_000 - (50_000 - 1_000 - sent.outputs[1].satoshis))
     }
 
+    /// A broadcast transaction the service no longer knows and now refuses (it was mined and
+    /// forgotten, say, so its inputs read as spent) is kept, not rolled back: its change stays
+    /// counted and its spent inputs do not come back.
+    @Test func refusedResendOfABroadcastTransactionIsKept() async throws {
+        defer { dir.remove() }
+        let ledger = try LocalLedger(path: dir.path + "/ledger.sqlite")
+        let wallet = try Wallet.create(path: dir.path + "/w/wallet.sqlite", network: .testnet)
+        _ = try wallet.faucet(amount: 50_000, ledger: ledger)
+        _ = try await wallet.send(to: Self.payee, amount: 1_000, via: ledger)
+        let before = try wallet.balance()
+        try await wallet.refresh(via: StubBroadcaster(outcome: .rejected("inputs already spent")))
+        #expect(try wallet.balance() == before)
+        #expect(try wallet.unspentCoins().count == 1, "the change, not the spent faucet coin")
+    }
+
     /// With one 1,000-sat coin, the most a 1-in 1-out payment can take is 1,000 less its fee:
     /// no change output is counted when there will be none.
     @Test func payingAllButTheFeeNeedsNoChangeOutput() async throws {

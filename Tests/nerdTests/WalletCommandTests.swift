@@ -69,8 +69,10 @@ import Testing
 
 extension WalletCommandTests {
     /// Without a home folder the wallet is refused rather than put in a shared temporary one;
-    /// negative amounts are named as such; a coin imported by mistake is listed by `utxos` and
-    /// dropped by `forget-utxo`.
+    /// negative amounts are named as such; `utxos` lists the coins and `forget-utxo` refuses
+    /// one the wallet's own transaction made (forgetting an imported coin is covered by
+    /// `WalletRecoveryTests.mistakenImportIsForgotten`: on the local ledger only real coins
+    /// can be imported).
     @Test func recoveryAndRefusals() throws {
         guard Prerequisite.check(NerdCommand.isBuilt, "the nerd executable at \(NerdCommand.path)") else { return }
         let dir = try TemporaryDirectory()

@@ -101,13 +101,17 @@ extension Wallet {
     }
 
     /// Broadcasts a recorded transaction and stores the outcome.
-    func broadcast(_ transaction: Transaction, via broadcaster: any Broadcaster) async throws(WalletError) {
+    /// - Parameter rollBackIfRejected: false when sending again a transaction the service had
+    ///   accepted: a refusal now (its inputs spent by the very transaction, once mined and
+    ///   forgotten by the service; a higher fee policy) does not prove it was never valid, so
+    ///   it is kept rather than undone.
+    func broadcast(_ transaction: Transaction, via broadcaster: any Broadcaster, rollBackIfRejected: Bool = true) async throws(WalletError) {
         let txid = transaction.txid
         do {
             let result = try await broadcaster.broadcast(transaction)
-            try apply(result.status, to: txid)
+            try apply(result.status, to: txid, rollBackIfRejected: rollBackIfRejected)
         } catch BroadcastError.rejected(let reason) {
-            try rollBack(txid)
+            if rollBackIfRejected { try rollBack(txid) }
             throw .broadcast(.rejected(reason))
         } catch let error as WalletError {
             throw error
@@ -118,10 +122,10 @@ extension Wallet {
         }
     }
 
-    func apply(_ status: TransactionStatus, to txid: TxID) throws(WalletError) {
+    func apply(_ status: TransactionStatus, to txid: TxID, rollBackIfRejected: Bool = true) throws(WalletError) {
         switch status {
         case .rejected(let reason):
-            try rollBack(txid)
+            if rollBackIfRejected { try rollBack(txid) }
             throw .broadcast(.rejected(reason))
         case .mined(let height):
             try write { db in
@@ -136,7 +140,9 @@ extension Wallet {
     /// Asks the broadcaster about every transaction not yet mined: mined ones confirm their
     /// outputs, rejected ones are rolled back, and pending ones, or broadcast ones the service
     /// no longer knows (dropped from its mempool, a service that lost them), are broadcast
-    /// again, oldest first so a parent goes before the transaction spending its change.
+    /// again, oldest first so a parent goes before the transaction spending its change. A
+    /// broadcast one refused when sent again is kept as it is (it may have been mined and
+    /// forgotten by the service); only a pending one is rolled back on refusal.
     public func refresh(via broadcaster: any Broadcaster) async throws(WalletError) {
         let open: [(TxID, Transaction, String)] = try write { db in
             try Row.fetchAll(db, sql: "SELECT txid, raw, status FROM wallet_tx WHERE status != 'mined' ORDER BY created_at, rowid").map { row in
@@ -157,9 +163,9 @@ extension Wallet {
                 try? apply(known, to: txid)
             } else if status == "pending" || status == "broadcast" {
                 do {
-                    try await broadcast(transaction, via: broadcaster)
+                    try await broadcast(transaction, via: broadcaster, rollBackIfRejected: status == "pending")
                 } catch .broadcast(.rejected) {
-                    continue  // rolled back by `broadcast`; the others still get their turn
+                    continue  // rolled back if it was pending, else kept; the others still get their turn
                 }
             }
         }

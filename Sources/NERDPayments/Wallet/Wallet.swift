@@ -27,8 +27,8 @@ public final class Wallet: @unchecked Sendable {
         guard !FileManager.default.fileExists(atPath: path) else { throw .alreadyExists(path) }
         let master: ExtendedKey
         do { master = try ExtendedKey(seed: seed, network: network) } catch { throw .payments(error) }
-        let building = path + ".creating-\(getpid())"
-        try? FileManager.default.removeItem(atPath: building)
+        // A name no other create (this process, another, another container) can pick.
+        let building = path + ".creating-" + Hex.encode(SecureRandom.bytes(count: 8))
         defer { try? FileManager.default.removeItem(atPath: building) }
         do {
             let wallet = try Wallet(path: building, creating: true)
@@ -43,9 +43,16 @@ public final class Wallet: @unchecked Sendable {
             throw .storage("\(error)")
         }
         // link(2) fails if `path` appeared meanwhile: a concurrent create keeps its wallet.
-        guard link(building, path) == 0 else {
-            if errno == EEXIST { throw .alreadyExists(path) }
-            throw .storage("cannot create \(path): \(String(cString: strerror(errno)))")
+        if link(building, path) != 0 {
+            let reason = errno
+            if reason == EEXIST { throw .alreadyExists(path) }
+            // A file system without hard links (vfat, some network mounts): a rename, after a
+            // last look, which leaves only a narrow window to a concurrent create.
+            guard reason == EPERM || reason == ENOTSUP || reason == EOPNOTSUPP || reason == EXDEV else {
+                throw .storage("cannot create \(path): \(String(cString: strerror(reason)))")
+            }
+            guard !FileManager.default.fileExists(atPath: path) else { throw .alreadyExists(path) }
+            guard rename(building, path) == 0 else { throw .storage("cannot create \(path): \(String(cString: strerror(errno)))") }
         }
         return try Wallet(path: path)
     }

@@ -140,7 +140,12 @@ public final class TrackerServer: Sendable {
                 var port = http.port
                 let shared = configuration.threads > 1
                 if shared {
-                    let probe = try await Self.listening("HTTP", http) { try await ServerBootstrap(group: group).bind(host: http.host, port: port).get() }
+                    // SO_REUSEADDR as the listeners have: a restart must not trip over the
+                    // last run's TIME_WAIT sockets, while a live listener still conflicts.
+                    let probe = try await Self.listening("HTTP", http) {
+                        try await ServerBootstrap(group: group).serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                            .bind(host: http.host, port: port).get()
+                    }
                     port = probe.localAddress?.port ?? 0
                     try await probe.close()
                 }

@@ -2,6 +2,7 @@ import NERDDHT
 import NERDSwarm
 import NERDTracker
 import NERDWire
+import NIOConcurrencyHelpers
 
 extension Node {
     /// Adds a torrent known only by its magnet link: finds peers through the magnet's
@@ -38,9 +39,25 @@ extension Node {
         let fetcher = MetadataFetcher(infoHash: v1.bytes, peerID: session.peerID,
                                       loopbackOnly: session.configuration.loopbackOnly,
                                       encryption: session.configuration.encryption)
+        // The peers found while looking for the metadata are dialled again for the download,
+        // rather than waiting for the download's own first DHT lookup and tracker announce.
+        let found = NIOLockedValueBox<[PeerAddress]>([])
+        let merged = Self.merge(sources, infoHash: v1.bytes)
+        let recorded = AsyncStream<PeerAddress> { continuation in
+            let task = Task {
+                for await address in merged {
+                    found.withLockedValue { list in
+                        if list.count < Self.maxPeersCarriedOver, !list.contains(address) { list.append(address) }
+                    }
+                    continuation.yield(address)
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
         let info: [UInt8]
         do {
-            info = try await fetcher.fetch(from: Self.merge(sources, infoHash: v1.bytes), timeout: metadataTimeout)
+            info = try await fetcher.fetch(from: recorded, timeout: metadataTimeout)
         } catch {
             await announcer?.stop()
             throw error
@@ -49,10 +66,14 @@ extension Node {
         var metainfo = try Metainfo(infoDictionary: info)
         // The extra trackers are added again by add(metainfo:); keep the magnet's own here.
         metainfo.trackers = magnet.trackers.map { [$0] }
+        let carried = found.withLockedValue { $0 }.filter { !given.contains($0) }
         let torrent = try await add(metainfo: metainfo, savePath: savePath,
-                                    peerSources: peerSources + (given.isEmpty ? [] : [StaticPeerSource(given)]))
+                                    peerSources: peerSources + [StaticPeerSource(given + carried)])
         return (torrent, metainfo)
     }
+
+    /// Most peers found in the metadata phase handed on to the download.
+    static let maxPeersCarriedOver = 200
 
     /// One stream of every source's peers.
     static func merge(_ sources: [any PeerSource], infoHash: [UInt8]) -> AsyncStream<PeerAddress> {

@@ -33,6 +33,9 @@ public final class DHTNode: @unchecked Sendable {
         public var queryTimeout: TimeAmount
         /// Queries answered per second per source IP; more are dropped.
         public var maxQueriesPerSecondPerIP: Int
+        /// BEP 43: our queries carry `ro=1`, so other nodes do not put this node in their
+        /// routing tables (a one-shot lookup that is gone a second later, say).
+        public var readOnly = false
 
         public init(listen: (host: String, port: Int) = ("0.0.0.0", 6881), bootstrap: [DHTAddress] = [], nodeID: NodeID? = nil,
                     stateFile: String? = nil, loopbackOnly: Bool = false, queryTimeout: TimeAmount = .seconds(2),
@@ -417,7 +420,7 @@ public final class DHTNode: @unchecked Sendable {
             let promise = self.loop.makePromise(of: KRPCArguments.self)
             self.pending[tid] = (address, promise)
             let message = KRPCMessage(transactionID: [UInt8(tid >> 8), UInt8(tid & 0xFF)],
-                                      body: .query(method: method, arguments: arguments), version: Self.version)
+                                      body: .query(method: method, arguments: arguments), version: Self.version, readOnly: self.configuration.readOnly)
             self.send(message.bytes, to: address, channel: channel)
             let timeout = self.loop.scheduleTask(in: self.configuration.queryTimeout) {
                 guard let entry = self.pending.removeValue(forKey: tid) else { return }

@@ -83,6 +83,8 @@ struct DHTCommand: AsyncParsableCommand {
         func run() async throws {
             var configuration = try common.configuration(state: nil)
             if common.listen == "0.0.0.0:6881" { configuration.listen.port = 0 }
+            // Gone once the lookup ends: other nodes should not keep it in their tables.
+            configuration.readOnly = true
             let node = DHTNode(configuration: configuration)
             do { try await node.start() } catch {
                 printToStandardError("\(error.code.rawValue): \(error.message)")

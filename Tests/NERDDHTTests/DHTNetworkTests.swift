@@ -120,6 +120,26 @@ import Testing
         await shutdown(nodes)
     }
 
+    /// A read-only node (BEP 43 `ro=1`) is answered but not added to the table; a normal
+    /// one is.
+    @Test func readOnlyNodesStayOutOfTables() async throws {
+        let nodes = try await makeNetwork(1)
+        let target = nodes[0].listenAddress!
+        var configuration = DHTNode.Configuration(listen: ("127.0.0.1", 0), loopbackOnly: true, queryTimeout: .milliseconds(500))
+        configuration.readOnly = true
+        let visitor = DHTNode(configuration: configuration, group: Self.group)
+        try await visitor.start()
+        _ = try await visitor.query("ping", KRPCArguments(id: visitor.id), to: target).get()
+        #expect(await nodes[0].statistics().nodes == 0)
+        let regular = DHTNode(configuration: .init(listen: ("127.0.0.1", 0), loopbackOnly: true), group: Self.group)
+        try await regular.start()
+        _ = try await regular.query("ping", KRPCArguments(id: regular.id), to: target).get()
+        #expect(await nodes[0].statistics().nodes == 1)
+        await visitor.shutdown()
+        await regular.shutdown()
+        await shutdown(nodes)
+    }
+
     /// Answers every query with the given nodes and peers.
     final class Liar: ChannelInboundHandler, @unchecked Sendable {
         typealias InboundIn = AddressedEnvelope<ByteBuffer>

@@ -39,6 +39,9 @@ final class DHTLookup {
     let target: NodeID
     let getPeers: Bool
     private let query: (DHTAddress) -> EventLoopFuture<KRPCArguments>
+    /// Told of each new peer as its reply arrives, before the lookup ends (a download can
+    /// dial it while the lookup waits on slow or dead nodes).
+    var onPeer: ((DHTAddress) -> Void)?
     private let promise: EventLoopPromise<Result>
     private var candidates: [Candidate] = []
     private var seen = Set<DHTAddress>()
@@ -130,6 +133,7 @@ final class DHTLookup {
                 if self.getPeers {
                     for value in reply.values where DHTAddress(compact: value)?.isUsableDestination == true && self.peerSet.insert(value).inserted {
                         self.peers.append(value)
+                        if let peer = DHTAddress(compact: value) { self.onPeer?(peer) }
                     }
                     if let nerd = reply.nerd?.entries {
                         for entry in nerd where self.peerSet.contains(entry.key) {

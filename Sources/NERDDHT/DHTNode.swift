@@ -265,8 +265,10 @@ public final class DHTNode: @unchecked Sendable {
     }
 
     /// One `get_peers` lookup for an info-hash.
-    public func getPeers(_ infoHash: NodeID) async -> LookupResult {
-        guard let result = try? await lookup(target: infoHash, getPeers: true).get() else {
+    public func getPeers(_ infoHash: NodeID) async -> LookupResult { await getPeers(infoHash, onPeer: nil) }
+
+    func getPeers(_ infoHash: NodeID, onPeer: (@Sendable (DHTAddress) -> Void)?) async -> LookupResult {
+        guard let result = try? await lookup(target: infoHash, getPeers: true, onPeer: onPeer).get() else {
             return LookupResult(peers: [], nodesQueried: 0, terms: [:])
         }
         var terms: [DHTAddress: [UInt8]] = [:]
@@ -280,7 +282,11 @@ public final class DHTNode: @unchecked Sendable {
     /// - Parameter terms: NERD extension: a bencoded dictionary of payment terms.
     /// - Returns: the lookup's result and how many nodes accepted the announce.
     public func announce(_ infoHash: NodeID, port: UInt16, terms: BencodeValue? = nil) async -> (LookupResult, Int) {
-        guard let result = try? await lookup(target: infoHash, getPeers: true).get() else {
+        await announce(infoHash, port: port, terms: terms, onPeer: nil)
+    }
+
+    func announce(_ infoHash: NodeID, port: UInt16, terms: BencodeValue?, onPeer: (@Sendable (DHTAddress) -> Void)?) async -> (LookupResult, Int) {
+        guard let result = try? await lookup(target: infoHash, getPeers: true, onPeer: onPeer).get() else {
             return (LookupResult(peers: [], nodesQueried: 0, terms: [:]), 0)
         }
         var accepted = 0
@@ -312,10 +318,13 @@ public final class DHTNode: @unchecked Sendable {
         AsyncStream { continuation in
             let task = Task {
                 while !Task.isCancelled, self.isRunning, await isWanted() {
-                    let found = if let announcePort { await self.announce(infoHash, port: announcePort).0 } else {
-                        await self.getPeers(infoHash)
+                    // Each peer is passed on as its reply arrives, not when the lookup ends.
+                    let yield: @Sendable (DHTAddress) -> Void = { continuation.yield($0) }
+                    if let announcePort {
+                        _ = await self.announce(infoHash, port: announcePort, terms: nil, onPeer: yield)
+                    } else {
+                        _ = await self.getPeers(infoHash, onPeer: yield)
                     }
-                    for peer in found.peers { continuation.yield(peer) }
                     try? await Task.sleep(for: interval)
                 }
                 continuation.finish()
@@ -378,7 +387,8 @@ public final class DHTNode: @unchecked Sendable {
 
     // MARK: Queries out
 
-    func lookup(target: NodeID, getPeers: Bool) -> EventLoopFuture<DHTLookup.Result> {
+    /// - Parameter onPeer: told of each peer as it is found (on the node's loop).
+    func lookup(target: NodeID, getPeers: Bool, onPeer: (@Sendable (DHTAddress) -> Void)? = nil) -> EventLoopFuture<DHTLookup.Result> {
         loop.flatSubmit {
             let start = self.table.closest(to: target, count: RoutingTable.k * 2)
             let lookup = DHTLookup(target: target, getPeers: getPeers, start: start,
@@ -392,6 +402,7 @@ public final class DHTNode: @unchecked Sendable {
                 }
                 return self.query(getPeers ? "get_peers" : "find_node", arguments, to: $0)
             }
+            lookup.onPeer = onPeer
             return lookup.run()
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Testing
@@ -248,6 +249,35 @@ import Testing
         #expect(await node.statistics().nodes == 3, "known nodes were kept")
         for reporter in reporters { try await reporter.close() }
         await node.shutdown()
+    }
+}
+
+/// Peers are passed on as their replies arrive: a node that is slow to fail does not hold
+/// back the peers another node already named.
+@Suite struct DHTLookupStreamingTests {
+    @Test func peersArriveBeforeTheLookupEnds() async throws {
+        let loop = DHTNetworkTests.group.next()
+        let fast = DHTNodeInfo(id: NodeID.random(), ip: [127, 0, 0, 1], port: 1001)
+        let slow = DHTNodeInfo(id: NodeID.random(), ip: [127, 0, 0, 1], port: 1002)
+        let seen = NIOLockedValueBox<[DHTAddress]>([])
+        let lookup = try await loop.submit { () -> DHTLookup in
+            let lookup = DHTLookup(target: NodeID.random(), getPeers: true, start: [fast, slow], bootstrap: [], loop: loop) { address in
+                guard address == fast.address else {
+                    return loop.scheduleTask(in: .seconds(2)) { throw DHTError(.timeout, "slow") }.futureResult
+                }
+                var reply = KRPCArguments(id: fast.id)
+                reply.values = [[127, 0, 0, 1, 0x1A, 0xE1]]
+                reply.token = [1]
+                return loop.makeSucceededFuture(reply)
+            }
+            lookup.onPeer = { peer in seen.withLockedValue { $0.append(peer) } }
+            return lookup
+        }.get()
+        let result = loop.flatSubmit { lookup.run() }
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(seen.withLockedValue { $0 } == [DHTAddress("127.0.0.1:6881")!], "named before the slow node failed")
+        let done = try await result.get()
+        #expect(done.peers.count == 1)
     }
 }
 

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import NERDWire
 import NIOCore
 
@@ -57,10 +62,16 @@ public struct DHTAddress: Sendable, Hashable, CustomStringConvertible {
 
     public var isLoopback: Bool { ip.count == 4 ? ip[0] == 127 : ip == [UInt8](repeating: 0, count: 15) + [1] }
 
+    /// The IP as text; IPv6 in its short form (RFC 5952: `::1`, not `0:0:0:0:0:0:0:1`).
     public var host: String {
         if ip.count == 4 { return ip.map(String.init).joined(separator: ".") }
-        return stride(from: 0, to: 16, by: 2).map { String(UInt16(ip[$0]) << 8 | UInt16(ip[$0 + 1]), radix: 16) }
-            .joined(separator: ":")
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        let written = ip.withUnsafeBytes { bytes in inet_ntop(AF_INET6, bytes.baseAddress, &text, socklen_t(text.count)) }
+        guard written != nil else {
+            return stride(from: 0, to: 16, by: 2).map { String(UInt16(ip[$0]) << 8 | UInt16(ip[$0 + 1]), radix: 16) }
+                .joined(separator: ":")
+        }
+        return String(cString: text)
     }
 
     public var description: String { ip.count == 4 ? "\(host):\(port)" : "[\(host)]:\(port)" }

@@ -17,7 +17,7 @@ struct Seed: AsyncParsableCommand {
 
     @OptionGroup var peerOptions: PeerOptions
 
-    @Flag(help: "Print one JSON line once serving: {\"ready\": true, \"listen\": \"HOST:PORT\"}.")
+    @Flag(help: "Print one JSON line once serving: {\"ready\": true, \"listen\": \"HOST:PORT\", \"dht\": \"HOST:PORT\" or null}.")
     var json = false
 
     func run() async throws {
@@ -38,10 +38,12 @@ struct Seed: AsyncParsableCommand {
                     + "(\(status.piecesHave) of \(status.pieceCount) pieces verified)")
             }
             let address = node.listenAddress?.description ?? peerOptions.listen
+            let dhtAddress = node.dht?.listenAddress?.description
             if json {
-                print(#"{"ready": true, "listen": "\#(address)"}"#)
+                print(JSON.object([("ready", .bool(true)), ("listen", .string(address)),
+                                   ("dht", dhtAddress.map(JSON.string) ?? .null)]).text)
             } else {
-                print("seeding \(metainfo.name) on \(address) — Ctrl-C to stop")
+                print("seeding \(metainfo.name) on \(address)\(dhtAddress.map { " (DHT on \($0))" } ?? "") — Ctrl-C to stop")
             }
             flushStandardOutput()
             await Signals.interrupted()

@@ -22,4 +22,13 @@ import Testing
         store.add(peer(6882), for: hash, terms: nil, now: start + .seconds(11))
         #expect(store.lookup(hash, limit: 50, now: start + .seconds(12)).count == PeerStore.maxPortsPerAddress)
     }
+
+    /// IPv6 addresses print in their short form and parse back to the same bytes.
+    @Test func ipv6AddressesPrintShort() throws {
+        let loopback = DHTAddress(ip: [UInt8](repeating: 0, count: 15) + [1], port: 6881)
+        #expect(loopback.description == "[::1]:6881")
+        let documentation = try #require(DHTAddress("[2001:db8::42:1]:51413"))
+        #expect(documentation.description == "[2001:db8::42:1]:51413")
+        #expect(DHTAddress(documentation.description) == documentation)
+    }
 }

@@ -97,6 +97,16 @@ import Testing
         _ = try wallet.receiveAddress()
         #expect(throws: WalletError.alreadyExists(path)) { try Wallet.create(path: path, network: .testnet) }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path + "/w") == ["wallet.sqlite"])
+        // What a create killed before linking leaves behind is cleared by a later create once
+        // it is an hour old (a recent one may belong to a create still running).
+        let old = dir.path + "/w/other.sqlite.creating-0011223344556677"
+        let recent = dir.path + "/w/other.sqlite.creating-8899aabbccddeeff"
+        FileManager.default.createFile(atPath: old, contents: Data([1]))
+        FileManager.default.createFile(atPath: recent, contents: Data([1]))
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-7200)], ofItemAtPath: old)
+        _ = try Wallet.create(path: dir.path + "/w/other.sqlite", network: .testnet)
+        #expect(!FileManager.default.fileExists(atPath: old))
+        #expect(FileManager.default.fileExists(atPath: recent))
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
         #expect(throws: LedgerError.storage("\(path) holds another kind of database")) { try LocalLedger(path: path) }
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)

@@ -27,6 +27,7 @@ public final class Wallet: @unchecked Sendable {
         guard !FileManager.default.fileExists(atPath: path) else { throw .alreadyExists(path) }
         let master: ExtendedKey
         do { master = try ExtendedKey(seed: seed, network: network) } catch { throw .payments(error) }
+        removeAbandonedBuilds(beside: path)
         // A name no other create (this process, another, another container) can pick.
         let building = path + ".creating-" + Hex.encode(SecureRandom.bytes(count: 8))
         defer { try? FileManager.default.removeItem(atPath: building) }
@@ -55,6 +56,24 @@ public final class Wallet: @unchecked Sendable {
             guard rename(building, path) == 0 else { throw .storage("cannot create \(path): \(String(cString: strerror(errno)))") }
         }
         return try Wallet(path: path)
+    }
+
+    /// How old a `.creating-*` file must be to count as left by a create that was killed.
+    static let abandonedBuildAge: TimeInterval = 3600
+
+    /// Deletes `.creating-*` files beside `path` older than ``abandonedBuildAge``: a create
+    /// killed before it linked its file into place leaves one, holding a seed nothing uses.
+    private static func removeAbandonedBuilds(beside path: String) {
+        let folder = (path as NSString).deletingLastPathComponent
+        let prefix = (path as NSString).lastPathComponent + ".creating-"
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder) else { return }
+        for name in names where name.hasPrefix(prefix) {
+            let file = (folder as NSString).appendingPathComponent(name)
+            guard let modified = (try? FileManager.default.attributesOfItem(atPath: file))?[.modificationDate] as? Date,
+                  Date().timeIntervalSince(modified) > abandonedBuildAge
+            else { continue }
+            try? FileManager.default.removeItem(atPath: file)
+        }
     }
 
     /// Opens an existing wallet.

@@ -202,15 +202,17 @@ public final class SwarmSession: @unchecked Sendable {
         }
         try await eventLoop.submit { () throws -> Void in
             guard self.torrents[wire] == nil else { throw SwarmError(.duplicateTorrent, "torrent already added") }
-            self.torrents[wire] = torrent
-            self.encryptionKeys[Self.encryptionKey(wire)] = wire
+            for hash in [wire] + (torrent.v2WireHash.map { [$0] } ?? []) {
+                self.torrents[hash] = torrent
+                self.encryptionKeys[Self.encryptionKey(hash)] = hash
+            }
         }.get()
         do {
             try torrent.storage.createEmptyFiles()
             try await torrent.start().get()
             torrent.eventLoop.execute { torrent.startThrottleTimerIfNeeded() }
         } catch {
-            _ = try? await eventLoop.submit { self.forget(wire) }.get()
+            _ = try? await eventLoop.submit { self.forget(torrent) }.get()
             throw error
         }
         return torrent
@@ -237,12 +239,14 @@ public final class SwarmSession: @unchecked Sendable {
     /// Stops a torrent (saving resume data) and forgets it; its files stay on disk.
     public func remove(_ torrent: Torrent) async throws {
         try await torrent.stop().get()
-        try await eventLoop.submit { self.forget(torrent.infoHash) }.get()
+        try await eventLoop.submit { self.forget(torrent) }.get()
     }
 
-    private func forget(_ wire: [UInt8]) {
-        torrents[wire] = nil
-        encryptionKeys[Self.encryptionKey(wire)] = nil
+    private func forget(_ torrent: Torrent) {
+        for hash in [torrent.infoHash] + (torrent.v2WireHash.map { [$0] } ?? []) {
+            torrents[hash] = nil
+            encryptionKeys[Self.encryptionKey(hash)] = nil
+        }
     }
 
     /// HASH('req2', SKEY), what an MSE initiator reveals of the info-hash (obfuscated).
@@ -345,7 +349,8 @@ public final class SwarmSession: @unchecked Sendable {
 
     /// Stops every torrent (saving resume data), closes the listener, frees the threads.
     public func shutdown() async {
-        let all = (try? await eventLoop.submit { Array(self.torrents.values) }.get()) ?? []
+        // A hybrid torrent is in the table under both its hashes: stopped once.
+        let all = (try? await eventLoop.submit { self.torrents.filter { $0.key == $0.value.infoHash }.map(\.value) }.get()) ?? []
         for torrent in all { try? await torrent.stop().get() }
         let (listen, utp, _) = sockets.withLockedValue { $0 }
         try? await listen?.close().get()

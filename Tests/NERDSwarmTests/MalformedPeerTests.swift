@@ -13,6 +13,26 @@ import Testing
         return peer.awaitClose()
     }
 
+    /// A hybrid torrent answers a handshake addressed by its SHA-256 info-hash truncated to
+    /// 20 bytes (BEP 52), echoing that hash, and serves the peer; a v1-only torrent has no
+    /// such second name.
+    @Test func hybridTorrentsAnswerToTheirV2Hash() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let hybrid = try SwarmTransferTests.makeContent(dir, version: .hybrid)
+        let seeder = try await SwarmTransferTests.startedSeeder(dir, hybrid)
+        let address = try #require(seeder.listenAddress)
+        let v2 = Array(try #require(hybrid.infoHashes.v2).bytes.prefix(20))
+        let peerID = Array("-XX0001-".utf8) + [UInt8](repeating: 7, count: 12)
+        let peer = try #require(ScriptedPeer.connect(to: address))
+        peer.send(Handshake(reserved: [], infoHash: v2, peerID: peerID).bytes)
+        let answer = try #require(peer.receiveHandshake())
+        #expect(answer.infoHash == v2)
+        peer.send(.interested)
+        #expect(peer.receive(until: { $0 == .unchoke }).contains(.unchoke), "the peer is served")
+        await seeder.shutdown()
+    }
+
     @Test func protocolViolationsDisconnectOnlyTheOffender() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

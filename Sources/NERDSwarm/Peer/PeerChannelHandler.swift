@@ -59,15 +59,18 @@ final class PeerChannelHandler: ChannelInboundHandler {
             if !isOutgoing {
                 torrent = session.torrent(wireInfoHash: handshake.infoHash)
             }
-            // An encrypted connection belongs to the torrent its MSE handshake named.
-            guard let torrent, handshake.infoHash == torrent.infoHash, encryptedFor == nil || encryptedFor == handshake.infoHash,
+            // An encrypted connection belongs to the torrent its MSE handshake named. A hybrid
+            // torrent answers to its v2 hash too (BEP 52), and a handshake is answered with the
+            // hash it was addressed by.
+            let named = handshake.infoHash == torrent?.infoHash || (!isOutgoing && handshake.infoHash == torrent?.v2WireHash)
+            guard let torrent, named, encryptedFor == nil || encryptedFor == handshake.infoHash,
                 torrent.accepts(address: address, peerID: handshake.peerID)
             else {
                 context.close(promise: nil)
                 return
             }
             if !isOutgoing {
-                context.write(wrapOutboundOut(.handshake(Handshake(reserved: torrent.reservedBits, infoHash: torrent.infoHash,
+                context.write(wrapOutboundOut(.handshake(Handshake(reserved: torrent.reservedBits, infoHash: handshake.infoHash,
                                                                    peerID: torrent.peerID))), promise: nil)
             }
             let peer = Peer(channel: context.channel, address: address, isOutgoing: isOutgoing, handshake: handshake,

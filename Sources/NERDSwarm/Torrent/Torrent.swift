@@ -15,6 +15,12 @@ import NIOPosix
 public final class Torrent: @unchecked Sendable {
     public let metainfo: Metainfo
     public let infoHash: [UInt8]
+    /// A hybrid torrent's SHA-256 info-hash truncated to 20 bytes: BEP 52 peers may address
+    /// the torrent by it in their handshake (libtorrent does, for peers found under it).
+    public var v2WireHash: [UInt8]? {
+        guard metainfo.infoHashes.v1 != nil, let v2 = metainfo.infoHashes.v2 else { return nil }
+        return Array(v2.bytes.prefix(20))
+    }
     let eventLoop: EventLoop
     let threadPool: NIOThreadPool
     let storage: TorrentStorage

@@ -20,11 +20,17 @@ enum Signals {
     }
 
     private static func install(_ waiter: Waiter) {
+        onInterrupt { waiter.resume() }
+    }
+
+    /// Calls `handler` on SIGINT, SIGTERM (and SIGHUP unless ``onHangup(_:)`` took it),
+    /// installed before this returns: a signal that arrives afterwards is never missed.
+    static func onInterrupt(_ handler: @escaping @Sendable () -> Void) {
         let hangupStops = !hangupReloads.withLock { $0 }
         for sig in [SIGINT, SIGTERM] + (hangupStops ? [SIGHUP] : []) {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { waiter.resume() }
+            source.setEventHandler(handler: handler)
             source.resume()
             keepAlive.withLock { $0.append(SourceBox(source: source)) }
         }
@@ -80,13 +86,10 @@ final class Interruption: Sendable {
 
     var happened: Bool { flag.withLock { $0 } }
 
-    /// Starts watching for the signals.
+    /// Starts watching for the signals; watching before this returns.
     static func watch() -> Interruption {
         let interruption = Interruption()
-        Task {
-            await Signals.interrupted()
-            interruption.flag.withLock { $0 = true }
-        }
+        Signals.onInterrupt { interruption.flag.withLock { $0 = true } }
         return interruption
     }
 }

@@ -49,6 +49,7 @@ struct DHTCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             let address = node.listenAddress?.description ?? common.listen
+            let interruption = Interruption.watch()
             if json {
                 print(JSON.object([("ready", .bool(true)), ("listen", .string(address)), ("node_id", .string(node.id.hex))]).text)
             } else {
@@ -56,7 +57,7 @@ struct DHTCommand: AsyncParsableCommand {
             }
             flushStandardOutput()
             let joining = Task { await node.bootstrap() }
-            await Signals.interrupted()
+            await interruption.wait()
             joining.cancel()
             await node.shutdown()
         }

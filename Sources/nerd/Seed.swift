@@ -39,6 +39,8 @@ struct Seed: AsyncParsableCommand {
             }
             let address = node.listenAddress?.description ?? peerOptions.listen
             let dhtAddress = node.dht?.listenAddress?.description
+            // Watched before "ready" is said: a signal sent on seeing it is never missed.
+            let interruption = Interruption.watch()
             if json {
                 print(JSON.object([("ready", .bool(true)), ("listen", .string(address)),
                                    ("dht", dhtAddress.map(JSON.string) ?? .null)]).text)
@@ -46,7 +48,7 @@ struct Seed: AsyncParsableCommand {
                 print("seeding \(metainfo.name) on \(address)\(dhtAddress.map { " (DHT on \($0))" } ?? "") — Ctrl-C to stop")
             }
             flushStandardOutput()
-            await Signals.interrupted()
+            await interruption.wait()
             let final = try await handle.status()
             if !json { print("stopped; uploaded \(ByteCount.format(final.uploadedThisRun))") }
             await node.shutdown()

@@ -2,27 +2,9 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// SIGINT / SIGTERM (and SIGHUP, unless a command rereads its configuration on it) as an async
-/// wait, so commands stop cleanly (resume data saved, trackers told `stopped`).
+/// SIGINT / SIGTERM (and SIGHUP, unless a command rereads its configuration on it), caught so
+/// commands stop cleanly (resume data saved, trackers told `stopped`); see ``Interruption``.
 enum Signals {
-    /// Returns when the process receives SIGINT or SIGTERM, or SIGHUP (a closed terminal) when
-    /// no ``onHangup(_:)`` handler took it, or when the task is cancelled.
-    static func interrupted() async {
-        let waiter = Waiter()
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                waiter.set(continuation)
-                install(waiter)
-            }
-        } onCancel: {
-            waiter.resume()
-        }
-    }
-
-    private static func install(_ waiter: Waiter) {
-        onInterrupt { waiter.resume() }
-    }
-
     /// Calls `handler` on SIGINT, SIGTERM (and SIGHUP unless ``onHangup(_:)`` took it),
     /// installed before this returns: a signal that arrives afterwards is never missed.
     static func onInterrupt(_ handler: @escaping @Sendable () -> Void) {
@@ -55,29 +37,6 @@ enum Signals {
 
     /// `@unchecked Sendable`: a dispatch source is thread-safe; it is only retained here.
     private struct SourceBox: @unchecked Sendable { let source: DispatchSourceSignal }
-
-    /// Resumes its continuation exactly once, whichever comes first.
-    private final class Waiter: Sendable {
-        private let state = Mutex<(continuation: CheckedContinuation<Void, Never>?, done: Bool)>((nil, false))
-
-        func set(_ continuation: CheckedContinuation<Void, Never>) {
-            let resumeNow = state.withLock { s -> Bool in
-                if s.done { return true }
-                s.continuation = continuation
-                return false
-            }
-            if resumeNow { continuation.resume() }
-        }
-
-        func resume() {
-            let continuation = state.withLock { s -> CheckedContinuation<Void, Never>? in
-                s.done = true
-                defer { s.continuation = nil }
-                return s.continuation
-            }
-            continuation?.resume()
-        }
-    }
 }
 
 /// Whether SIGINT or SIGTERM has arrived, for commands that poll.
@@ -85,6 +44,11 @@ final class Interruption: Sendable {
     private let flag = Mutex(false)
 
     var happened: Bool { flag.withLock { $0 } }
+
+    /// Returns once a signal has arrived (looked at every 50 ms).
+    func wait() async {
+        while !happened { try? await Task.sleep(for: .milliseconds(50)) }
+    }
 
     /// Starts watching for the signals; watching before this returns.
     static func watch() -> Interruption {

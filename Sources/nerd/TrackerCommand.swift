@@ -96,6 +96,8 @@ struct TrackerCommand: AsyncParsableCommand {
             printToStandardError("\(error.code): \(error.message)")
             throw ExitCode(1)
         }
+        // Watched before "ready" is said: a signal sent on seeing it is never missed.
+        let interruption = Interruption.watch()
         if json {
             var fields: [(String, JSON)] = [("ready", .bool(true))]
             if let address = server.httpAddress { fields.append(("http", .string(address))) }
@@ -108,7 +110,7 @@ struct TrackerCommand: AsyncParsableCommand {
         }
         reloader.serving(server.registry)
         flushStandardOutput()
-        await Signals.interrupted()
+        await interruption.wait()
         await server.shutdown()
     }
 

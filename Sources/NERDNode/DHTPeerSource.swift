@@ -10,21 +10,17 @@ public struct DHTPeerSource: PeerSource {
     public let interval: Duration
     /// Asked before each lookup round; false ends the source (the torrent was removed).
     public let isWanted: @Sendable () async -> Bool
-    /// The 20 bytes looked up and announced instead of the torrent's own: a hybrid torrent's
-    /// SHA-256 info-hash truncated to 20 bytes (BEP 52), under which v2 clients look for it.
-    public let lookupHash: [UInt8]?
 
-    public init(node: DHTNode, announcePort: UInt16?, interval: Duration = .seconds(300), lookupHash: [UInt8]? = nil,
+    public init(node: DHTNode, announcePort: UInt16?, interval: Duration = .seconds(300),
                 isWanted: @escaping @Sendable () async -> Bool = { true }) {
         self.node = node
         self.announcePort = announcePort
         self.interval = interval
-        self.lookupHash = lookupHash
         self.isWanted = isWanted
     }
 
     public func peers(infoHash: [UInt8]) -> AsyncStream<PeerAddress> {
-        guard let id = NodeID(lookupHash ?? infoHash) else { return AsyncStream { $0.finish() } }
+        guard let id = NodeID(infoHash) else { return AsyncStream { $0.finish() } }
         let upstream = node.peers(for: id, announcePort: announcePort, interval: interval, isWanted: isWanted)
         return AsyncStream { continuation in
             let task = Task {

@@ -134,13 +134,6 @@ public final class Node: Sendable {
             let port = session.listenAddress.map { UInt16($0.port) }
             session.add(peerSource: DHTPeerSource(node: dht, announcePort: port, interval: .seconds(configuration.dhtInterval),
                                                   isWanted: wanted), torrent: torrent)
-            // A hybrid torrent is also announced under its v2 hash truncated to 20 bytes, as
-            // libtorrent does: v2 clients look for it there, and the session answers
-            // handshakes addressed by that hash.
-            if let v2 = torrent.v2WireHash {
-                session.add(peerSource: DHTPeerSource(node: dht, announcePort: port, interval: .seconds(configuration.dhtInterval),
-                                                      lookupHash: v2, isWanted: wanted), torrent: torrent)
-            }
         }
         let tiers = metainfo.trackers + (configuration.extraTrackers.isEmpty ? [] : [configuration.extraTrackers])
         if configuration.useTrackers, !tiers.isEmpty {

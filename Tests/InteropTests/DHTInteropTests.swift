@@ -33,13 +33,12 @@ import Testing
         return []
     }
 
-    /// A hybrid torrent: its path, v1 info-hash and v2 info-hash (hex).
-    func makeTorrent(_ dir: TemporaryDirectory) throws -> (torrent: String, infoHash: String, v2: String) {
+    func makeTorrent(_ dir: TemporaryDirectory) throws -> (torrent: String, infoHash: String) {
         try dir.write("seed/movie.bin", TemporaryDirectory.bytes(count: 1_800_007, seed: 31))
         let torrent = dir.path + "/t.torrent"
         let made = try Subprocess.run("/usr/bin/python3", [Self.ltPeer, "make", "--data", dir.path + "/seed/movie.bin", "--out",
                                                           torrent, "--piece-size", "32768"])
-        return (torrent, json(made.stdout)["v1"] as? String ?? "", json(made.stdout)["v2"] as? String ?? "")
+        return (torrent, json(made.stdout)["v1"] as? String ?? "")
     }
 
     @Test func nerdGetsAMagnetFromALibtorrentSeedFoundInTheDHT() throws {
@@ -48,7 +47,7 @@ import Testing
         defer { dir.remove() }
         guard let (entry, network) = try startNetwork(dir) else { return }
         defer { network.forEach { $0.kill9() } }
-        let (torrent, infoHash, _) = try makeTorrent(dir)
+        let (torrent, infoHash) = try makeTorrent(dir)
         let seed = try BackgroundProcess("/usr/bin/python3", [Self.ltPeer, "seed", "--torrent", torrent, "--data", dir.path + "/seed",
                                                               "--port", "0", "--dht", "--dht-node", entry, "--duration", "90"])
         defer { seed.kill9() }
@@ -68,15 +67,13 @@ import Testing
         defer { dir.remove() }
         guard let (entry, network) = try startNetwork(dir) else { return }
         defer { network.forEach { $0.kill9() } }
-        let (torrent, infoHash, v2) = try makeTorrent(dir)
+        let (torrent, infoHash) = try makeTorrent(dir)
         let seed = try BackgroundProcess(NerdCommand.path, ["seed", torrent, "--data", dir.path + "/seed", "--listen", "127.0.0.1:0",
                                                             "--dht-bootstrap", entry, "--state-dir", dir.path + "/state", "--json"])
         defer { seed.stop() }
         #expect(seed.waitFor("\"ready\": true"), "\(seed.text)")
         let listen = json(seed.text)["listen"] as? String ?? "?"
         #expect(waitForPeers(infoHash, bootstrap: entry).contains(listen), "the NERD seed announced itself")
-        #expect(v2.count == 64, "lt_peer made a hybrid torrent")
-        #expect(waitForPeers(String(v2.prefix(40)), bootstrap: entry).contains(listen), "and under its truncated v2 hash (BEP 52)")
         let get = try Subprocess.run("/usr/bin/python3", [Self.ltPeer, "get", "--torrent", torrent, "--dht", "--dht-node", entry,
                                                          "--out", dir.path + "/out", "--timeout", "60"], timeout: 80)
         #expect(json(get.stdout)["ok"] as? Bool == true, "\(get.stdout) \(get.stderr)")

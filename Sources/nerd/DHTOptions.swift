@@ -1,6 +1,7 @@
 import ArgumentParser
 import NERDDHT
 import NIOCore
+import NERDWire
 
 /// Where a `nerd` DHT node listens and whom it joins through.
 struct DHTOptions {
@@ -12,7 +13,7 @@ struct DHTOptions {
     var listen: String?
 
     func configuration(defaultHost: String, stateFile: String?) throws -> DHTNode.Configuration {
-        let loopbackOnly = Environment.value("NERD_LOOPBACK_ONLY") == "1"
+        let loopbackOnly = LoopbackGuardSetting.fromEnvironment
         var host = defaultHost
         var port = 0
         if let listen {
@@ -29,7 +30,7 @@ struct DHTOptions {
     /// Checks `--bootstrap`/`--dht-bootstrap` values: `HOST:PORT` with a port from 1 to 65535,
     /// and under the loopback-only guard a loopback IP literal (names are not resolved then).
     static func validateBootstrap(_ nodes: [String], option: String) throws {
-        let loopbackOnly = Environment.value("NERD_LOOPBACK_ONLY") == "1"
+        let loopbackOnly = LoopbackGuardSetting.fromEnvironment
         for node in nodes {
             guard let (host, port) = TrackerCommand.split(node), (1...65535).contains(port), !host.isEmpty else {
                 throw ValidationError("\(option) must be HOST:PORT with a port from 1 to 65535, got \(node)")

@@ -35,7 +35,7 @@ struct ScrapeCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let client = TrackerClient(configuration: .init(
-            loopbackOnly: Environment.value("NERD_LOOPBACK_ONLY") == "1", httpTimeout: .seconds(Int64(timeout)),
+            httpTimeout: .seconds(Int64(timeout)),
             udpBaseTimeout: .seconds(Int64(max(1, timeout / 3))), udpMaxRetries: 1))
         var results: [JSON] = []
         var anyAnswered = false

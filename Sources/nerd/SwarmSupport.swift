@@ -55,7 +55,7 @@ enum NERDCLI {
         if let listen {
             guard var parsed = PeerAddress(listen) else { throw ValidationError("--listen must be HOST:PORT, got \(listen)") }
             // Under the loopback-only guard, "all interfaces" means loopback.
-            if Environment.value("NERD_LOOPBACK_ONLY") == "1", parsed.host == "0.0.0.0" || parsed.host == "::" {
+            if LoopbackGuardSetting.fromEnvironment, parsed.host == "0.0.0.0" || parsed.host == "::" {
                 parsed.host = "127.0.0.1"
             }
             listenAddress = parsed

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NERDSwarm
 import NERDTracker
+import NERDWire
 
 struct TrackerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -70,7 +71,7 @@ struct TrackerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let loopbackOnly = Environment.value("NERD_LOOPBACK_ONLY") == "1"
+        let loopbackOnly = LoopbackGuardSetting.fromEnvironment
         let reloader = AllowListReloader(path: allow)
         var allowList: [[UInt8]]?
         if let allow {

@@ -85,9 +85,10 @@ import Testing
             DHTNodeInfo(id: .random(), ip: [127, 0, 0, 1], port: 0), DHTNodeInfo(id: .random(), ip: [0, 0, 0, 0], port: 6881),
             DHTNodeInfo(id: .random(), ip: [224, 0, 0, 1], port: 6881), DHTNodeInfo(id: .random(), ip: [255, 255, 255, 255], port: 6881),
         ]
+        let liarID = NodeID.random()
         let liar = try await DatagramBootstrap(group: Self.group)
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Liar(nodes: bad)) }
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(KRPCResponder { _ in Self.lie(about: bad, id: liarID) }) }
             }
             .bind(host: "127.0.0.1", port: 0).get()
         let node = DHTNode(configuration: .init(listen: ("127.0.0.1", 0), bootstrap: [DHTAddress(liar.localAddress!)!], loopbackOnly: true,
@@ -121,6 +122,16 @@ import Testing
         await shutdown(nodes)
     }
 
+    /// A reply naming `nodes` and peers no datagram can reach.
+    static func lie(about nodes: [DHTNodeInfo], id: NodeID) -> KRPCArguments {
+        var arguments = KRPCArguments(id: id)
+        arguments.nodes = nodes.filter { $0.ip.count == 4 }
+        arguments.nodes6 = nodes.filter { $0.ip.count == 16 }
+        arguments.token = [1, 2, 3]
+        arguments.values = [[127, 0, 0, 1, 0, 0], [0, 0, 0, 0, 0x1A, 0xE1], [224, 0, 0, 1, 0x1A, 0xE1]]
+        return arguments
+    }
+
     /// A read-only node (BEP 43 `ro=1`) is answered but not added to the table; a normal
     /// one is.
     @Test func readOnlyNodesStayOutOfTables() async throws {
@@ -141,26 +152,6 @@ import Testing
         await shutdown(nodes)
     }
 
-    /// Answers every query with the given nodes and peers.
-    final class Liar: ChannelInboundHandler, @unchecked Sendable {
-        typealias InboundIn = AddressedEnvelope<ByteBuffer>
-        typealias OutboundOut = AddressedEnvelope<ByteBuffer>
-        let id = NodeID.random()
-        let nodes: [DHTNodeInfo]
-        init(nodes: [DHTNodeInfo]) { self.nodes = nodes }
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            let envelope = unwrapInboundIn(data)
-            guard let query = try? KRPCMessage(bytes: Array(envelope.data.readableBytesView)) else { return }
-            var arguments = KRPCArguments(id: id)
-            arguments.nodes = nodes.filter { $0.ip.count == 4 }
-            arguments.nodes6 = nodes.filter { $0.ip.count == 16 }
-            arguments.token = [1, 2, 3]
-            arguments.values = [[127, 0, 0, 1, 0, 0], [0, 0, 0, 0, 0x1A, 0xE1], [224, 0, 0, 1, 0x1A, 0xE1]]
-            let reply = KRPCMessage(transactionID: query.transactionID, body: .response(arguments))
-            context.writeAndFlush(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress,
-                                                                    data: ByteBuffer(bytes: reply.bytes))), promise: nil)
-        }
-    }
 
     @Test func routingTableAndIDSurviveARestart() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("nerd-dht-\(UUID().uuidString)").path
@@ -213,20 +204,6 @@ import Testing
 
 /// Nodes that reply to anything with a fixed `ip` (our external address as they see it).
 @Suite(.serialized) struct ExternalAddressTests {
-    final class Reporter: ChannelInboundHandler, @unchecked Sendable {
-        typealias InboundIn = AddressedEnvelope<ByteBuffer>
-        typealias OutboundOut = AddressedEnvelope<ByteBuffer>
-        let id = NodeID.random()
-        let reported: [UInt8]
-        init(reported: [UInt8]) { self.reported = reported }
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            let envelope = unwrapInboundIn(data)
-            guard let query = try? KRPCMessage(bytes: Array(envelope.data.readableBytesView)) else { return }
-            let reply = KRPCMessage(transactionID: query.transactionID, body: .response(KRPCArguments(id: id)), yourAddress: reported)
-            context.writeAndFlush(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress,
-                                                                    data: ByteBuffer(bytes: reply.bytes))), promise: nil)
-        }
-    }
 
     @Test func agreedExternalAddressGivesABEP42ID() async throws {
         let group = DHTNetworkTests.group
@@ -237,9 +214,10 @@ import Testing
         var reporters: [Channel] = []
         // Three voters from three addresses (votes count by IP; all of 127/8 is loopback).
         for host in ["127.0.0.2", "127.0.0.3", "127.0.0.4"] {
+            let voterID = NodeID.random()
             let reporter = try await DatagramBootstrap(group: group)
                 .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Reporter(reported: external + [0x1A, 0xE1])) }
+                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(KRPCResponder(yourAddress: external + [0x1A, 0xE1]) { _ in KRPCArguments(id: voterID) }) }
                 }
                 .bind(host: host, port: 0).get()
             reporters.append(reporter)
@@ -303,5 +281,27 @@ import Testing
         #expect(held <= DHTLookup.maxCandidates)
         #expect(result.nodesQueried <= DHTLookup.maxQueries)
         #expect(result.closest.count == 8)
+    }
+}
+
+/// A scripted DHT node: answers every query with what `reply` makes of it (and, if given, the
+/// `ip` field BEP 42 voters report).
+final class KRPCResponder: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+    let yourAddress: [UInt8]?
+    let reply: (KRPCMessage) -> KRPCArguments
+
+    init(yourAddress: [UInt8]? = nil, reply: @escaping (KRPCMessage) -> KRPCArguments) {
+        self.yourAddress = yourAddress
+        self.reply = reply
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        guard let query = try? KRPCMessage(bytes: Array(envelope.data.readableBytesView)) else { return }
+        let answer = KRPCMessage(transactionID: query.transactionID, body: .response(reply(query)), yourAddress: yourAddress)
+        context.writeAndFlush(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress,
+                                                                data: ByteBuffer(bytes: answer.bytes))), promise: nil)
     }
 }

@@ -152,17 +152,16 @@ extension Get {
     /// Every tracker is kept: the first as `announce`, all as `announce-list` tiers (BEP 12).
     /// - Throws: `SwarmError` `.storage` when the file cannot be written.
     func saveTorrent(_ metainfo: Metainfo) throws {
-        func string(_ text: String) -> [UInt8] { Array("\(text.utf8.count):".utf8) + Array(text.utf8) }
-        var bytes = Array("d".utf8)
+        var head: [(String, BencodeValue)] = []
         if let first = metainfo.trackers.first?.first {
-            bytes += string("announce") + string(first)
-            bytes += string("announce-list") + Array("l".utf8)
-            for tier in metainfo.trackers { bytes += Array("l".utf8) + tier.flatMap(string) + Array("e".utf8) }
-            bytes += Array("e".utf8)
+            head = [("announce", .string(Array(first.utf8))),
+                    ("announce-list", .list(metainfo.trackers.map { .list($0.map { .string(Array($0.utf8)) }) }))]
         }
-        bytes += string("info") + metainfo.infoBytes + Array("e".utf8)
         let path = out + "/" + metainfo.name + ".torrent"
         do {
+            // The info dictionary goes in as received: its bytes are what the info-hash names.
+            let bytes = try BencodeEncoder.encode(.dictionary(head)).dropLast() + BencodeEncoder.encode(.string(Array("info".utf8)))
+                + metainfo.infoBytes + Array("e".utf8)
             try Data(bytes).write(to: URL(fileURLWithPath: path))
         } catch {
             throw SwarmError(.storage, "cannot save \(path): \((error as NSError).localizedDescription)")

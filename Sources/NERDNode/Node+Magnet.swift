@@ -22,10 +22,10 @@ extension Node {
         var sources = peerSources + (given.isEmpty ? [] : [StaticPeerSource(given)])
         if let dht { sources.append(DHTPeerSource(node: dht, announcePort: nil, interval: .seconds(5))) }
         // Each `tr` its own tier, as libtorrent reads magnets: a dead first tracker is passed over.
-        let tiers = magnet.trackers.map { [$0] }
+        let tiers = (configuration.useTrackers ? magnet.trackers.map { [$0] } : [])
             + (configuration.extraTrackers.isEmpty ? [] : [configuration.extraTrackers])
         var announcer: TrackerAnnouncer?
-        if configuration.useTrackers, !tiers.isEmpty {
+        if !tiers.isEmpty {
             // Before the metadata is known the size is too: announce as a leecher with 1 byte left.
             let phase = TrackerAnnouncer(
                 configuration: .init(tiers: tiers, infoHash: v1.bytes, peerID: session.peerID,

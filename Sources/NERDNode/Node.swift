@@ -23,9 +23,10 @@ public final class Node: Sendable {
         public var stateDirectory: String?
         /// Refuse every address off loopback (tests, CI, demos); `NERD_LOOPBACK_ONLY=1` also sets it.
         public var loopbackOnly: Bool
-        /// Announce to the torrent's trackers (and any ``extraTrackers``).
+        /// Announce to the trackers a torrent or magnet link names.
         public var useTrackers: Bool
-        /// Trackers announced to for every torrent, as one more tier after the torrent's own.
+        /// Trackers announced to for every torrent, as one more tier after the torrent's own,
+        /// whether or not ``useTrackers`` is set.
         public var extraTrackers: [String]
         public var tracker: TrackerClient.Configuration
         /// Tracker announce settings: peers asked for, retry delay after a failed round (seconds).
@@ -135,8 +136,9 @@ public final class Node: Sendable {
             session.add(peerSource: DHTPeerSource(node: dht, announcePort: port, interval: .seconds(configuration.dhtInterval),
                                                   isWanted: wanted), torrent: torrent)
         }
-        let tiers = metainfo.trackers + (configuration.extraTrackers.isEmpty ? [] : [configuration.extraTrackers])
-        if configuration.useTrackers, !tiers.isEmpty {
+        let tiers = (configuration.useTrackers ? metainfo.trackers : [])
+            + (configuration.extraTrackers.isEmpty ? [] : [configuration.extraTrackers])
+        if !tiers.isEmpty {
             let announcer = TrackerAnnouncer(
                 configuration: .init(tiers: tiers, infoHash: torrent.infoHash, peerID: session.peerID,
                                      port: UInt16(session.listenAddress?.port ?? 0), numWant: configuration.numWant,

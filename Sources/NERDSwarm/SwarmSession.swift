@@ -180,13 +180,19 @@ public final class SwarmSession: @unchecked Sendable {
             throw SwarmError(.unsupportedTorrent, "v2-only transfer not supported yet (needs the BEP 52 hash messages)")
         }
         let wire = metainfo.infoHashes.wireBytes
-        let resumePath = configuration.stateDirectory.map { dir -> String in
+        var resumePath = configuration.stateDirectory.map { dir -> String in
             _ = mkdir(dir, 0o755)
             return dir + "/" + Hex.encode(wire) + ".resume"
         }
+        let resumeLock = resumePath.flatMap(ResumeLock.init(resumePath:))
+        if let path = resumePath, resumeLock == nil {
+            logger.warning("another run holds this torrent's resume data (or its lock cannot be made): this one keeps none",
+                           metadata: ["path": "\(path)"])
+            resumePath = nil
+        }
         let torrent = Torrent(metainfo: metainfo, savePath: savePath, eventLoop: eventLoop, threadPool: threadPool,
                               peerID: peerID, listenPort: listenAddress?.port ?? 0, resumePath: resumePath,
-                              logger: logger)
+                              resumeLock: resumeLock, logger: logger)
         torrent.maxPeers = configuration.maxPeersPerTorrent
         torrent.extensions = extensions.withLockedValue { $0 }
         torrent.dhtPortHandler = dhtPortHandler.withLockedValue { $0 }

@@ -21,11 +21,17 @@ enum AllowListFile {
             let trimmed = String(decoding: entry, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.isEmpty { continue }
             guard trimmed.count == 40, let hash = Hex.decode(trimmed) else {
-                throw TrackerError(.invalidConfiguration, "\(path):\(number + 1): not a 40-digit hex info-hash: \(trimmed.prefix(60))")
+                throw TrackerError(.invalidConfiguration, "\(path):\(number + 1): not a 40-digit hex info-hash: \(printable(trimmed.prefix(60)))")
             }
             hashes.append(hash)
         }
         return hashes
+    }
+
+    /// Control characters and other non-ASCII shown as `\u{…}`, so a binary line cannot
+    /// write to the terminal.
+    private static func printable(_ text: Substring) -> String {
+        text.unicodeScalars.map { (0x20..<0x7F).contains($0.value) ? String($0) : "\\u{\(String($0.value, radix: 16))}" }.joined()
     }
 
     /// `<kind>: <reason>` for a file that could not be used.

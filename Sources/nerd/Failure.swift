@@ -23,7 +23,7 @@ func readFile(_ path: String, limit: Int) throws(WireError) -> [UInt8] {
         if n > 0 { bytes.append(contentsOf: chunk[0..<n]) }
         guard bytes.count <= limit else { throw WireError(.bencodeLimitExceeded, "\(path) is larger than \(limit) bytes") }
         if n < chunk.count {
-            if ferror(file) != 0 { throw WireError(.ioError, "reading \(path) failed") }
+            if ferror(file) != 0 { throw WireError(.ioError, "reading \(path): \(String(cString: strerror(errno)))") }
             return bytes
         }
     }

@@ -16,7 +16,7 @@ struct Get: AsyncParsableCommand {
     @Argument(help: "The .torrent file, or a magnet: link.")
     var torrent: String
 
-    @Option(parsing: .unconditional, help: "Seconds to look for a magnet link's metadata before giving up, up to 1000000 (default: 120).")
+    @Option(parsing: .unconditional, help: "Seconds to look for a magnet link's metadata before giving up, up to 1000000.")
     var metadataTimeout: Double = 120
 
     @Option(help: "The folder to download into; the content lands in <out>/<name>.")
@@ -123,6 +123,10 @@ struct Get: AsyncParsableCommand {
                 print("downloaded \(out)/\(metainfo.name) (\(ByteCount.format(status.downloadedThisRun)) this run)")
             } else if status.state == .error {
                 print("stopped at \(Int(status.progress * 100))%: a piece could not be written")
+            } else if !interrupted.happened, let timeout {
+                let peers = status.connectedPeers == 1 ? "1 peer" : "\(status.connectedPeers) peers"
+                print("timed out after \(timeout.formatted()) s at \(Int(status.progress * 100))% (\(peers) connected); "
+                      + "run the same command again to resume")
             } else {
                 print("stopped at \(Int(status.progress * 100))%; run the same command again to resume")
             }
@@ -216,8 +220,9 @@ final class TransferProgress: Sendable {
     func draw(_ s: TorrentStatus) {
         let remaining = Double(s.totalSize - s.verifiedBytes)
         let eta = s.downloadRate > 1 ? " ETA \(Int(remaining / s.downloadRate))s" : ""
-        printToStandardError(String(format: "\r%5.1f%%  %@/s  %d peers%@        ", s.progress * 100,
-                                    ByteCount.format(Int64(s.downloadRate)), s.connectedPeers, eta), newline: false)
+        let peers = s.connectedPeers == 1 ? "1 peer" : "\(s.connectedPeers) peers"
+        printToStandardError(String(format: "\r%5.1f%%  %@/s  %@%@        ", s.progress * 100,
+                                    ByteCount.format(Int64(s.downloadRate)), peers, eta), newline: false)
     }
 
     func finish(_ s: TorrentStatus) {

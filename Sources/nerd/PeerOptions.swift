@@ -18,7 +18,7 @@ struct PeerOptions: ParsableArguments {
     @Option(name: .customLong("tracker"), help: "Another tracker to announce to, http:// or udp:// URL; repeatable.")
     var trackers: [String] = []
 
-    @Flag(help: "Announce to no tracker, not even the torrent's own.")
+    @Flag(help: "Announce to none of the torrent's own trackers (only to --tracker URLs, if any).")
     var noTrackers = false
 
     @Option(name: .customLong("dht-bootstrap"), help: "A DHT node to join through, HOST:PORT; repeatable (default: the public bootstrap nodes).")
@@ -39,11 +39,11 @@ struct PeerOptions: ParsableArguments {
     @Option(name: .customLong("download-limit"), parsing: .unconditional, help: "Download limit in bytes per second (default: none).")
     var downloadLimit: Int?
 
-    @Option(name: .customLong("max-peers"), parsing: .unconditional, help: "Most peer connections per torrent, 1 to 10000 (default: 50).")
+    @Option(name: .customLong("max-peers"), parsing: .unconditional, help: "Most peer connections per torrent, 1 to 10000.")
     var maxPeers = 50
 
     @Option(name: .customLong("max-connections"), parsing: .unconditional,
-            help: "Most peer connections over all torrents, incoming and outgoing, 1 to 100000 (default: 500).")
+            help: "Most peer connections over all torrents, incoming and outgoing, 1 to 100000.")
     var maxConnections = 500
 
     @Option(help: ArgumentHelp("Message Stream Encryption (MSE/PE) for peer connections: enabled (accept both, dial encrypted first, "
@@ -77,7 +77,7 @@ struct PeerOptions: ParsableArguments {
 
     func makeNode() throws -> Node {
         // Only the default port moves on when taken: a port the operator named is meant.
-        try NERDCLI.makeNode(listen: listen, stateDir: stateDir, trackers: noTrackers ? nil : trackers,
+        try NERDCLI.makeNode(listen: listen, stateDir: stateDir, ownTrackers: !noTrackers, trackers: trackers,
                              dht: noDHT ? nil : DHTOptions(bootstrap: dhtBootstrap, listen: dhtListen), encryption: encryption,
                              suggestMode: suggest, listenPortAttempts: listenOption == nil ? 10 : 1,
                              maxPeersPerTorrent: maxPeers, maxConnections: maxConnections)

@@ -34,8 +34,8 @@ func parseMagnet(_ text: String) throws -> MagnetURI {
 
 func parsePeers(_ texts: [String]) throws -> [PeerAddress] {
     try texts.map { text in
-        guard let address = PeerAddress(text) else {
-            throw ValidationError("--peer must be HOST:PORT, got \(text)")
+        guard let address = PeerAddress(text), address.port > 0 else {
+            throw ValidationError("--peer must be HOST:PORT with a port from 1 to 65535, got \(text)")
         }
         return address
     }
@@ -43,12 +43,13 @@ func parsePeers(_ texts: [String]) throws -> [PeerAddress] {
 
 enum NERDCLI {
     /// - Parameters:
-    ///   - trackers: extra trackers to announce to; `nil` announces to none at all.
+    ///   - ownTrackers: whether to announce to the trackers the torrent or magnet names.
+    ///   - trackers: more trackers to announce to, as one more tier.
     ///   - dht: DHT settings; `nil` runs no DHT node.
     ///   - encryption: MSE/PE policy for peer connections.
     ///   - suggestMode: BEP 6 suggestions to send.
     ///   - listenPortAttempts: ports tried upward from the listen port while taken.
-    static func makeNode(listen: String?, stateDir: String?, trackers: [String]?, dht: DHTOptions?,
+    static func makeNode(listen: String?, stateDir: String?, ownTrackers: Bool, trackers: [String], dht: DHTOptions?,
                          encryption: EncryptionPolicy = .enabled, suggestMode: SuggestMode = .none,
                          listenPortAttempts: Int = 1, maxPeersPerTorrent: Int = 50, maxConnections: Int = 500) throws -> Node {
         var listenAddress: PeerAddress?
@@ -65,8 +66,8 @@ enum NERDCLI {
         let dhtConfiguration = try dht.map { options in
             try options.configuration(defaultHost: listenAddress?.host ?? "0.0.0.0", stateFile: state.map { $0 + "/dht.state" })
         }
-        var configuration = Node.Configuration(listen: listenAddress, stateDirectory: state, useTrackers: trackers != nil,
-                                               extraTrackers: trackers ?? [], dht: dhtConfiguration, encryption: encryption)
+        var configuration = Node.Configuration(listen: listenAddress, stateDirectory: state, useTrackers: ownTrackers,
+                                               extraTrackers: trackers, dht: dhtConfiguration, encryption: encryption)
         configuration.suggestMode = suggestMode
         configuration.listenPortAttempts = listenPortAttempts
         configuration.maxPeersPerTorrent = maxPeersPerTorrent

@@ -33,7 +33,7 @@ struct TrackerCommand: AsyncParsableCommand {
 
     // The numeric options parse unconditionally, so that a negative number reaches validation
     // (a clear error) rather than reading as a missing value.
-    @Option(parsing: .unconditional, help: "Seconds between a client's announces.")
+    @Option(parsing: .unconditional, help: "Seconds between a client's announces, 1 to 7200.")
     var interval: Int = 1800
 
     @Option(parsing: .unconditional, help: "Most torrents tracked.")
@@ -63,7 +63,9 @@ struct TrackerCommand: AsyncParsableCommand {
         if !noUdp, Self.split(udp) == nil { throw ValidationError("--udp must be HOST:PORT, got \(udp)") }
         if noHttp && noUdp { throw ValidationError("--no-http and --no-udp together leave nothing to serve") }
         guard maxPeersPerIp >= 0 else { throw ValidationError("--max-peers-per-ip must be 0 (no limit) or more") }
-        guard interval >= 1 else { throw ValidationError("--interval must be at least 1 second") }
+        guard (1...TrackerServer.maxInterval).contains(interval) else {
+            throw ValidationError("--interval must be from 1 to \(TrackerServer.maxInterval) seconds (two hours)")
+        }
         guard maxTorrents >= 1 else { throw ValidationError("--max-torrents must be at least 1") }
         guard maxPeers >= 1 else { throw ValidationError("--max-peers must be at least 1") }
         guard maxPeersPerTorrent >= 1 else { throw ValidationError("--max-peers-per-torrent must be at least 1") }
@@ -76,7 +78,13 @@ struct TrackerCommand: AsyncParsableCommand {
         var allowList: [[UInt8]]?
         if let allow {
             do {
-                allowList = try AllowListFile.read(allow)
+                let hashes = try AllowListFile.read(allow)
+                // As on SIGHUP, a file that lists nothing is taken for a mistake, not for
+                // "refuse every torrent".
+                guard !hashes.isEmpty else {
+                    throw TrackerError(.invalidConfiguration, "\(allow) lists no info-hashes")
+                }
+                allowList = hashes
             } catch {
                 printToStandardError(AllowListFile.describe(error))
                 throw ExitCode(1)
@@ -100,10 +108,9 @@ struct TrackerCommand: AsyncParsableCommand {
         // Watched before "ready" is said: a signal sent on seeing it is never missed.
         let interruption = Interruption.watch()
         if json {
-            var fields: [(String, JSON)] = [("ready", .bool(true))]
-            if let address = server.httpAddress { fields.append(("http", .string(address))) }
-            if let address = server.udpAddress { fields.append(("udp", .string(address))) }
-            print(JSON.object(fields).text)
+            // A protocol not served is null, as `nerd seed` gives a missing `dht`.
+            print(JSON.object([("ready", .bool(true)), ("http", .optional(server.httpAddress)),
+                               ("udp", .optional(server.udpAddress))]).text)
         } else {
             if let address = server.httpAddress { print(Self.announceURL("http", address)) }
             if let address = server.udpAddress { print(Self.announceURL("udp", address)) }

@@ -42,7 +42,17 @@ import Testing
         ("info_hash=%G1aaaaaaaaaaaaaaaaaaa&peer_id=-NE0001-abcdefghijkl&port=1", "percent-escape"),
         ("info_hash=aaaaaaaaaaaaaaaaaaa%&peer_id=-NE0001-abcdefghijkl&port=1", "percent-escape"),
         ("info_hash=aaaaaaaaaaaaaaaaaaaa&peer_id=-NE0001-abcdefghijkl&port=1&nerd_payee=zz&nerd_price=1", "nerd_payee"),
-        ("info_hash=aaaaaaaaaaaaaaaaaaaa&peer_id=-NE0001-abcdefghijkl&port=1&nerd_payee=0202&nerd_price=1", "payee"),
+        ("info_hash=aaaaaaaaaaaaaaaaaaaa&peer_id=-NE0001-abcdefghijkl&port=1&nerd_payee=0202&nerd_price=1", "nerd_payee must"),
+        // Terms come whole: numbers bencode cannot carry unchanged, parts without a payee, empty codes.
+        ("info_hash=aaaaaaaaaaaaaaaaaaaa&peer_id=-NE0001-abcdefghijkl&port=1&nerd_payee=021111111111111111111111111111111111111111111111111111111111111111&nerd_price=18446744073709551615",
+         "nerd_price"),
+        ("info_hash=aaaaaaaaaaaaaaaaaaaa&peer_id=-NE0001-abcdefghijkl&port=1&nerd_payee=021111111111111111111111111111111111111111111111111111111111111111&nerd_price=1&nerd_up=9223372036854775808",
+         "nerd_up"),
+        ("info_hash=aaaaaaaaaaaaaaaaaaaa&peer_id=-NE0001-abcdefghijkl&port=1&nerd_price=5", "nerd_price given without nerd_payee"),
+        ("info_hash=aaaaaaaaaaaaaaaaaaaa&peer_id=-NE0001-abcdefghijkl&port=1&nerd_currencies=BSV", "nerd_currencies given without"),
+        ("info_hash=aaaaaaaaaaaaaaaaaaaa&peer_id=-NE0001-abcdefghijkl&port=1&nerd_payee=021111111111111111111111111111111111111111111111111111111111111111&nerd_price=1&nerd_currencies=BSV,,NERD",
+         "nerd_currencies must"),
+        ("info_hash=aaaaaaaaaaaaaaaaaaaa&peer_id=-NE0001-abcdefghijkl&port=1&numwant=abc", "numwant is not an integer"),
     ])
     func malformedAnnouncesNameTheProblem(query: String, mentions: String) {
         #expect {
@@ -66,6 +76,8 @@ import Testing
         #expect(r.event == .none)
         #expect(r.numWant == nil)
         #expect(r.left == 1, "a missing left counts as a leecher")
+        let blank = "info_hash=aaaaaaaaaaaaaaaaaaaa&peer_id=-NE0001-abcdefghijkl&port=6881&numwant="
+        #expect(try HTTPTrackerCodec.parseAnnounce(query: blank[...]).numWant == nil, "an empty numwant is the default")
     }
 
     @Test func scrapeTakesRepeatedHashesWithinLimits() throws {
@@ -84,6 +96,7 @@ import Testing
         #expect(HTTPTrackerCodec.scrapeURL(forAnnounce: "http://t.example/announce") == "http://t.example/scrape")
         #expect(HTTPTrackerCodec.scrapeURL(forAnnounce: "http://t.example/x/announce.php?k=1") == "http://t.example/x/scrape.php?k=1")
         #expect(HTTPTrackerCodec.scrapeURL(forAnnounce: "http://t.example/a") == nil)
+        #expect(HTTPTrackerCodec.scrapeURL(forAnnounce: "http://t.example/scrape") == "http://t.example/scrape", "given as a scrape URL")
     }
 
     @Test func announceReplyRoundTripsWithPeers6AndTerms() throws {

@@ -74,4 +74,66 @@ import Testing
         await client.shutdown()
         await server.shutdown()
     }
+
+    /// A silent UDP tracker in the first tier gets one try before the next tier is asked,
+    /// not BEP 15's whole back-off (here 1+2+4+8 s), which held the next tier for minutes.
+    @Test func aSilentUDPTrackerGetsOneTryWhileOthersWait() async throws {
+        let server = TrackerServer(configuration: .init(http: ("127.0.0.1", 0), udp: nil, interval: 60, peerTimeout: 60,
+                                                        loopbackOnly: true, threads: 1))
+        try await server.start()
+        let client = TrackerClient(configuration: .init(loopbackOnly: true, udpBaseTimeout: .seconds(1), udpMaxRetries: 3))
+        _ = try await client.announce("http://\(server.httpAddress!)/announce",
+                                      AnnounceRequest(infoHash: Self.hash, peerID: Array(repeating: 9, count: 20), port: 7777, left: 0))
+        let deadProbe = try await UDPProbe(target: try .init(ipAddress: "127.0.0.1", port: 9))
+        let announcer = TrackerAnnouncer(
+            configuration: .init(tiers: [["udp://127.0.0.1:\(deadProbe.port)/announce"], ["http://\(server.httpAddress!)/announce"]],
+                                 infoHash: Self.hash, peerID: Array(repeating: 3, count: 20), port: 6002),
+            client: client, progress: { TrackerAnnouncer.Progress(uploaded: 0, downloaded: 0, left: 1000) })
+        let started = ContinuousClock.now
+        var peers = announcer.peers().makeAsyncIterator()
+        #expect(await peers.next()?.0 == TrackerPeer(ip: [127, 0, 0, 1], port: 7777))
+        let waited = ContinuousClock.now - started
+        #expect(waited < .seconds(8), "the second tier waited \(waited)")
+        #expect(deadProbe.received() == 1, "one connect request, not a retransmission")
+        await announcer.stop()
+        deadProbe.close()
+        await client.shutdown()
+        await server.shutdown()
+    }
+
+    /// Shutting the client down ends an HTTP announce still waiting for its reply at once
+    /// (before, it ran on and then found its event loop gone), and refuses later ones.
+    @Test func shutdownEndsAnHTTPAnnounceInFlight() async throws {
+        // A listener that takes connections (the kernel's backlog) and never answers.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                bind(fd, raw, length) == 0 && listen(fd, 8) == 0 && getsockname(fd, raw, &length) == 0
+            }
+        }
+        try #require(bound)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let client = TrackerClient(configuration: .init(loopbackOnly: true, httpTimeout: .seconds(30)))
+        let request = AnnounceRequest(infoHash: Self.hash, peerID: Array(repeating: 4, count: 20), port: 6003, left: 0)
+        let pending = Task { () -> TrackerError? in
+            do throws(TrackerError) {
+                _ = try await client.announce("http://127.0.0.1:\(port)/announce", request)
+                return nil
+            } catch { return error }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        let started = ContinuousClock.now
+        await client.shutdown()
+        let error = await pending.value
+        #expect(error?.code == .network, "\(String(describing: error))")
+        #expect(ContinuousClock.now - started < .seconds(10))
+        await #expect { _ = try await client.announce("http://127.0.0.1:\(port)/announce", request) } throws: {
+            ($0 as? TrackerError)?.code == .network
+        }
+    }
 }

@@ -13,8 +13,10 @@ import Darwin
 /// blocks, so callers run them on a thread pool, never on an event loop.
 ///
 /// Files are created sparse on first write, folders as needed, never outside the save path
-/// (paths come sanitised from ``Metainfo``, and the last component is opened with
-/// `O_NOFOLLOW` so a planted symlink cannot redirect a write). Pad files are never written.
+/// (paths come sanitised from ``Metainfo``, and the last component is opened for writing with
+/// `O_NOFOLLOW` so a planted symlink cannot redirect a write). A file that is a symbolic link
+/// is read through the link (a seeder's data may be linked in; only pieces whose hash matches
+/// are ever served) but never written. Read-only files are read. Pad files are never written.
 public final class TorrentStorage: Sendable {
     public let layout: FileLayout
     private let pieceHashes: [UInt8]
@@ -25,6 +27,8 @@ public final class TorrentStorage: Sendable {
         var fd: Int32
         var users: Int
         var lastUse: UInt64
+        /// Opened through a symbolic link, read-only: never to be written through.
+        var throughLink = false
     }
     private struct OpenFiles {
         var files: [Int: OpenFile] = [:]
@@ -160,20 +164,28 @@ public final class TorrentStorage: Sendable {
     }
 
     private func acquire(_ index: Int, create: Bool) throws(SwarmError) -> Int32 {
-        let existing = descriptors.withLockedValue { open -> Int32? in
-            guard var file = open.files[index] else { return nil }
+        let path = layout.files[index].path
+        let existing = descriptors.withLockedValue { open -> OpenFile? in
+            guard var file = open.files[index], !(create && file.throughLink) else { return nil }
             open.clock += 1
             file.users += 1
             file.lastUse = open.clock
             open.files[index] = file
-            return file.fd
+            return file
         }
-        if let existing { return existing }
-        let path = layout.files[index].path
+        if let existing { return existing.fd }
         if create { try Self.makeParentFolders(of: path) }
+        var throughLink = false
         var fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0o644)
-        if fd < 0, errno == EACCES || errno == EROFS, !create {
+        if fd < 0, !create, errno == EACCES || errno == EROFS {
             fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        }
+        if fd < 0, errno == ELOOP {
+            guard !create else {
+                throw SwarmError(.storage, "\(path) is a symbolic link: NERD reads through links but never writes through them")
+            }
+            fd = open(path, O_RDONLY | O_CLOEXEC)
+            throughLink = true
         }
         guard fd >= 0 else { throw SwarmError(.storage, "opening \(path): \(Self.lastError())") }
         return descriptors.withLockedValue { open in
@@ -193,7 +205,7 @@ public final class TorrentStorage: Sendable {
                 close(victim.value.fd)
                 open.files[victim.key] = nil
             }
-            open.files[index] = OpenFile(fd: fd, users: 1, lastUse: open.clock)
+            open.files[index] = OpenFile(fd: fd, users: 1, lastUse: open.clock, throughLink: throughLink)
             return fd
         }
     }
@@ -211,10 +223,37 @@ public final class TorrentStorage: Sendable {
         }
     }
 
-    /// Creates the torrent's empty files (they get no piece writes) and truncates nothing.
+    /// Creates the torrent's empty files that are missing (they get no piece writes); files
+    /// already there are left alone, so read-only data can be seeded.
     public func createEmptyFiles() throws(SwarmError) {
         for (i, file) in layout.files.enumerated() where file.length == 0 && !file.isPadding {
+            var info = stat()
+            if stat(file.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG { continue }
             try withDescriptor(i, create: true) { _ throws(SwarmError) in }
+        }
+    }
+
+    /// Once every piece is written: each file is there at exactly its length. Files longer
+    /// than the torrent says (data that was there before) are cut to length, as libtorrent
+    /// does.
+    /// - Throws: ``SwarmError`` `.storage` when a file is gone or short (removed or truncated
+    ///   while the download ran) or cannot be cut.
+    public func finishFiles() throws(SwarmError) {
+        for (i, file) in layout.files.enumerated() where !file.isPadding {
+            var info = stat()
+            guard stat(file.path, &info) == 0 else {
+                throw SwarmError(.storage, "\(file.path) is gone (removed while the download ran?): \(Self.lastError())")
+            }
+            if Int64(info.st_size) < file.length {
+                throw SwarmError(.storage, "\(file.path) holds \(info.st_size) of its \(file.length) bytes (cut while the download ran?)")
+            }
+            if Int64(info.st_size) > file.length {
+                try withDescriptor(i, create: true) { fd throws(SwarmError) in
+                    guard ftruncate(fd, off_t(file.length)) == 0 else {
+                        throw SwarmError(.storage, "cutting \(file.path) to \(file.length) bytes: \(Self.lastError())")
+                    }
+                }
+            }
         }
     }
 

@@ -27,44 +27,49 @@ public final class Torrent: @unchecked Sendable {
     let peerID: [UInt8]
     let listenPort: Int
     let resumePath: String?
+    /// Held while the torrent runs, so no other run writes `resumePath`.
+    let resumeLock: ResumeLock?
     let logger: Logger
     /// What happens to the torrent, in order: checks, peers, pieces, completion, errors.
     /// One consumer; events beyond 1024 unread ones are dropped (oldest kept).
     public let events: AsyncStream<TorrentEvent>
-    private let eventSink: AsyncStream<TorrentEvent>.Continuation
+    let eventSink: AsyncStream<TorrentEvent>.Continuation
 
-    private var picker: PiecePicker
-    private var peers: [ObjectIdentifier: Peer] = [:]
-    private var blockBuffers: [Int: PieceBuffer] = [:]
-    private var freeBuffers: [PieceBuffer] = []
-    private lazy var readCache = ReadCache(pieceLength: metainfo.pieceLength)
+    var picker: PiecePicker
+    var peers: [ObjectIdentifier: Peer] = [:]
+    var blockBuffers: [Int: PieceBuffer] = [:]
+    var freeBuffers: [PieceBuffer] = []
+    lazy var readCache = ReadCache(pieceLength: metainfo.pieceLength)
     /// Whether to send BEP 6 suggestions; set by the session.
     var suggestMode = SuggestMode.none
-    private var suggestions = SuggestQueue()
+    var suggestions = SuggestQueue()
     /// Requests waiting for a stretch being read.
-    private var waitingReads: [ReadCache.Key: [(Peer, BlockRequest)]] = [:]
+    var waitingReads: [ReadCache.Key: [(Peer, BlockRequest)]] = [:]
     let uploadLimit = Throttle()
     let downloadLimit = Throttle()
     /// Shared by every torrent of the session.
     var sessionUploadLimit = Throttle()
     var sessionDownloadLimit = Throttle()
-    private var throttleTimer: RepeatedTask?
+    var throttleTimer: RepeatedTask?
     /// Peers that sent blocks of each in-progress piece, to blame for a hash failure.
-    private var contributors: [Int: Set<ObjectIdentifier>] = [:]
-    private var banned: Set<String> = []
+    var contributors: [Int: Set<ObjectIdentifier>] = [:]
+    var banned: Set<String> = []
     private var choker = Choker()
     private var optimistic: ObjectIdentifier?
     private var ticks = 0
-    private var state: TorrentStatus.State = .checking
-    private var downloaded = RateMeter()
-    private var uploaded = RateMeter()
-    private var hashFailures = 0
+    var state: TorrentStatus.State = .checking
+    var downloaded = RateMeter()
+    var uploaded = RateMeter()
+    var hashFailures = 0
     private var verifiedAtStart: Int64 = 0
     private var selection: Set<Int>?
-    private var resumeDirty = false
-    private var error: String?
+    var resumeDirty = false
+    /// The last piece is in and the files are being checked (``TorrentStorage/finishFiles()``):
+    /// not complete yet.
+    var finishingFiles = false
+    var error: String?
     /// Reads of verified data that failed (see `readFailed`).
-    private var readFailures = 0
+    var readFailures = 0
     private var timer: RepeatedTask?
     /// BEP 10 extensions registered with the session.
     var extensions = ExtensionTable()
@@ -87,16 +92,16 @@ public final class Torrent: @unchecked Sendable {
     var dialer: ((PeerAddress) -> EventLoopFuture<Void>)?
     private var completion: [EventLoopPromise<Void>] = []
     /// Most pieces hashed and written at once; beyond it no new pieces are started.
-    private static let maxPendingPieces = 32
+    static let maxPendingPieces = 32
     /// Most requests a peer may have us read at once.
-    private static let maxServing = 500
+    static let maxServing = 500
     var requestTimeout = TimeAmount.seconds(20)
     /// Disconnect a peer after this many corrupt pieces.
-    private static let maxHashFailures = 2
+    static let maxHashFailures = 2
     var maxPeers = 50
 
     init(metainfo: Metainfo, savePath: String, eventLoop: EventLoop, threadPool: NIOThreadPool, peerID: [UInt8],
-         listenPort: Int, resumePath: String?, logger: Logger) {
+         listenPort: Int, resumePath: String?, resumeLock: ResumeLock? = nil, logger: Logger) {
         self.metainfo = metainfo
         self.infoHash = metainfo.infoHashes.wireBytes
         self.eventLoop = eventLoop
@@ -106,6 +111,7 @@ public final class Torrent: @unchecked Sendable {
         self.peerID = peerID
         self.listenPort = listenPort
         self.resumePath = resumePath
+        self.resumeLock = resumeLock
         self.logger = logger
         self.picker = PiecePicker(layout: layout, have: Bitfield(count: metainfo.pieceCount))
         (events, eventSink) = AsyncStream.makeStream(of: TorrentEvent.self, bufferingPolicy: .bufferingOldest(1024))
@@ -167,6 +173,7 @@ public final class Torrent: @unchecked Sendable {
             let resume = self.saveResume()
             return EventLoopFuture.andAllComplete(closes + [resume], on: self.eventLoop).map {
                 self.storage.closeAll()
+                self.resumeLock?.release()
                 self.eventSink.finish()
             }
         }
@@ -176,7 +183,7 @@ public final class Torrent: @unchecked Sendable {
     func waitUntilComplete() -> EventLoopFuture<Void> {
         eventLoop.flatSubmit {
             let promise = self.eventLoop.makePromise(of: Void.self)
-            if self.picker.isComplete && self.state != .checking {
+            if self.picker.isComplete && self.state != .checking && !self.finishingFiles && self.state != .error {
                 promise.succeed()
             } else if self.state == .error {
                 promise.fail(SwarmError(.storage, self.error ?? "storage error"))
@@ -187,13 +194,13 @@ public final class Torrent: @unchecked Sendable {
         }
     }
 
-    private func finishWaiters() {
+    func finishWaiters() {
         let waiters = completion
         completion = []
         waiters.forEach { $0.succeed() }
     }
 
-    private func failWaiters(_ error: SwarmError) {
+    func failWaiters(_ error: SwarmError) {
         let waiters = completion
         completion = []
         waiters.forEach { $0.fail(error) }
@@ -207,7 +214,7 @@ public final class Torrent: @unchecked Sendable {
                 pieceCount: self.metainfo.pieceCount, downloadedThisRun: self.downloaded.total,
                 uploadedThisRun: self.uploaded.total, downloadRate: self.downloaded.rate, uploadRate: self.uploaded.rate,
                 peers: self.peerReport(), connectedPeers: self.peers.count, hashFailures: self.hashFailures, error: self.error,
-                isComplete: self.picker.isComplete && self.state != .checking)
+                isComplete: self.picker.isComplete && self.state != .checking && !self.finishingFiles && self.state != .error)
         }
     }
 
@@ -441,348 +448,6 @@ public final class Torrent: @unchecked Sendable {
         if interesting { requestMore(peer) }
     }
 
-    // MARK: Downloading
-
-    private func requestMore(_ peer: Peer) {
-        guard peer.amInterested, state == .downloading else { return }
-        // Choked, a fast-extension peer still serves its allowed fast pieces (BEP 6).
-        var source = peer.bitfield
-        if peer.peerChoking {
-            guard peer.supportsFast, !peer.allowedFast.isEmpty else { return }
-            source = Bitfield(count: metainfo.pieceCount)
-            for index in peer.allowedFast where peer.bitfield[Int(index)] { source[Int(index)] = true }
-            guard !source.isEmpty else { return }
-        }
-        for index in peer.rejectedPieces { source[Int(index)] = false }
-        let target = peer.requestTarget
-        let room = target - peer.outstanding.count
-        // Refill in batches, not after every block: picking has a cost per call.
-        guard room > 0, peer.outstanding.isEmpty || room >= min(16, target / 2) else { return }
-        let startNew = picker.pending.count < Self.maxPendingPieces
-        var allowed = room
-        if downloadLimit.isLimited || sessionDownloadLimit.isLimited {
-            // Requests are what a downloader controls: pace them to the limit.
-            allowed = 0
-            let block = Int(BlockRequest.standardLength)
-            while allowed < room, downloadLimit.take(block) {
-                guard sessionDownloadLimit.take(block) else {
-                    downloadLimit.giveBack(block)
-                    break
-                }
-                allowed += 1
-            }
-            guard allowed > 0 else { return }
-        }
-        let blocks = picker.pick(from: source, count: allowed, exclude: peer.outstanding, suggested: peer.suggestedByPeer,
-                                 startNewPieces: startNew, endGame: !peer.snubbed)
-        if !peer.suggestedByPeer.isEmpty { peer.suggestedByPeer.removeAll { !picker.canStart(Int($0)) } }
-        if allowed < room || downloadLimit.isLimited || sessionDownloadLimit.isLimited {
-            let unused = (allowed - blocks.count) * Int(BlockRequest.standardLength)
-            downloadLimit.giveBack(unused)
-            sessionDownloadLimit.giveBack(unused)
-        }
-        guard !blocks.isEmpty else { return }
-        let now = NIODeadline.now()
-        for block in blocks {
-            peer.outstanding[block] = now
-            peer.send(.request(block), flush: false)
-        }
-        peer.channel.flush()
-    }
-
-    private func requestFromAll() {
-        for peer in peers.values { requestMore(peer) }
-    }
-
-    private func blockArrived(_ request: BlockRequest, _ block: ByteBuffer, from peer: Peer) {
-        let wasOutstanding = peer.outstanding.removeValue(forKey: request) != nil
-        peer.snubbed = false
-        peer.download.add(block.readableBytes)
-        downloaded.add(block.readableBytes)
-        guard let complete = picker.blockReceived(request) else {
-            // Unrequested or duplicate (end game): nothing to store.
-            if wasOutstanding { requestMore(peer) }
-            return
-        }
-        let piece = Int(request.index)
-        let buffer = blockBuffers[piece] ?? pieceBuffer(size: storage.layout.size(ofPiece: piece))
-        buffer.write(block, at: Int(request.begin))
-        contributors[piece, default: []].insert(ObjectIdentifier(peer))
-        if complete {
-            blockBuffers[piece] = nil
-            cancelDuplicates(of: piece)
-            finishPiece(piece, buffer)
-        } else {
-            blockBuffers[piece] = buffer
-        }
-        requestMore(peer)
-    }
-
-    /// The 4 bytes of an IPv4 literal, for BEP 6.
-    static func ipv4Bytes(_ host: String) -> [UInt8]? {
-        let parts = host.split(separator: ".").compactMap { UInt8($0) }
-        return parts.count == 4 && host.split(separator: ".").count == 4 ? parts : nil
-    }
-
-    /// Who a ban applies to: the host, so a new peer ID does not evade it; on loopback, where
-    /// every peer shares one host, the host and peer ID.
-    private static func banKey(_ address: PeerAddress, _ peerID: [UInt8]) -> String {
-        address.isLoopback ? address.host + "|" + Hex.encode(peerID) : address.host
-    }
-
-    /// A piece-sized buffer, reused from earlier pieces when possible: fresh memory costs a
-    /// page fault and zeroing per page, which was a large share of a download's CPU.
-    private func pieceBuffer(size: Int) -> PieceBuffer {
-        let buffer = freeBuffers.popLast() ?? PieceBuffer(capacity: metainfo.pieceLength)
-        buffer.reset(size: size)
-        return buffer
-    }
-
-    private func recycle(_ buffer: PieceBuffer) {
-        if freeBuffers.count < Self.maxPendingPieces { freeBuffers.append(buffer) }
-    }
-
-    /// Cancels end-game duplicates of a finished piece still outstanding at other peers.
-    private func cancelDuplicates(of piece: Int) {
-        for peer in peers.values {
-            for request in peer.outstanding.keys where Int(request.index) == piece {
-                peer.outstanding[request] = nil
-                peer.send(.cancel(request), flush: false)
-            }
-        }
-    }
-
-    private func finishPiece(_ piece: Int, _ data: PieceBuffer) {
-        let storage = self.storage
-        threadPool.runIfActive(eventLoop: eventLoop) { () -> Bool in
-            guard storage.verify(piece: piece, bytes: data.bytes) else { return false }
-            try storage.write(piece: piece, bytes: data.bytes)
-            return true
-        }.whenComplete { result in
-            self.recycle(data)
-            switch result {
-            case .success(true): self.pieceVerified(piece)
-            case .success(false): self.pieceCorrupt(piece)
-            case .failure(let error):
-                self.picker.pieceFailed(piece)
-                self.contributors[piece] = nil
-                self.storageFailed(piece: piece, error)
-            }
-        }
-    }
-
-    /// A verified piece could not be written. Every later piece would fail the same way, so
-    /// rather than download (and discard) the torrent again and again, transfers stop: peers
-    /// are closed, waiters get the storage error, and the state is `.error` until ``resume()``.
-    private func storageFailed(piece: Int, _ error: Error) {
-        let message = (error as? SwarmError)?.reason ?? "\(error)"
-        self.error = message
-        eventSink.yield(.error(message))
-        guard state != .error, state != .stopped else { return }
-        logger.error("cannot write piece; transfers stopped", metadata: ["piece": "\(piece)", "error": "\(message)"])
-        state = .error
-        for peer in peers.values { peer.channel.close(promise: nil) }
-        saveResume()
-        failWaiters(SwarmError(.storage, message))
-    }
-
-    private func pieceVerified(_ piece: Int) {
-        picker.pieceVerified(piece)
-        eventSink.yield(.pieceVerified(index: piece))
-        contributors[piece] = nil
-        resumeDirty = true
-        for peer in peers.values {
-            if !peer.bitfield[piece] { peer.send(.have(UInt32(piece)), flush: false) }
-            if peer.amInterested && !picker.isInteresting(peer.bitfield) {
-                peer.amInterested = false
-                peer.send(.notInterested, flush: false)
-            }
-            peer.channel.flush()
-        }
-        if picker.isComplete {
-            state = picker.have.isComplete ? .seeding : .finished
-            eventSink.yield(.completed)
-            logger.info("download complete")
-            _ = saveResume()
-            for peer in peers.values where peer.bitfield.isComplete { peer.channel.close(promise: nil) }
-            finishWaiters()
-        } else {
-            requestFromAll()
-        }
-    }
-
-    /// A piece failed its hash: discard it, blame who sent it, ban repeat offenders.
-    private func pieceCorrupt(_ piece: Int) {
-        hashFailures += 1
-        eventSink.yield(.pieceFailed(index: piece))
-        picker.pieceFailed(piece)
-        let suspects = contributors.removeValue(forKey: piece) ?? []
-        logger.warning("piece failed its hash check", metadata: ["piece": "\(piece)", "peers": "\(suspects.count)"])
-        for id in suspects {
-            guard let peer = peers[id] else { continue }
-            peer.hashFailures += 1
-            // A sole contributor is certainly guilty; otherwise give the benefit of the doubt once more.
-            if peer.hashFailures >= Self.maxHashFailures || suspects.count == 1 && peer.hashFailures >= 1 {
-                banned.insert(Self.banKey(peer.address, peer.peerID))
-                logger.warning("banning peer for corrupt data", metadata: ["peer": "\(peer.address)"])
-                peer.channel.close(promise: nil)
-            }
-        }
-        requestFromAll()
-    }
-
-    // MARK: Seeding
-
-    private func serve(_ request: BlockRequest, to peer: Peer) throws(WireError) {
-        let piece = Int(request.index)
-        guard piece < metainfo.pieceCount, request.length > 0, request.length <= 128 * 1024,
-            Int(request.begin) + Int(request.length) <= storage.layout.size(ofPiece: piece)
-        else { throw WireError(.invalidMessage, "request outside piece \(request.index)") }
-        let allowed = !peer.amChoking || peer.offeredFast.contains(request.index)
-        guard allowed, picker.have[piece], peer.servingCount < Self.maxServing else {
-            if peer.supportsFast { peer.send(.reject(request)) }
-            return
-        }
-        guard !peer.queuedLive.contains(request), peer.inFlight[request] == nil else { return }
-        peer.queued.append(request)
-        peer.queuedLive.insert(request)
-        pumpUploads()
-    }
-
-    /// Starts disk reads for queued requests, one peer at a time in turn, as far as the
-    /// upload limits allow; the rest wait for the throttle timer.
-    private func pumpUploads() {
-        var progress = true
-        while progress {
-            progress = false
-            for peer in peers.values where !peer.queuedLive.isEmpty {
-                guard let request = peer.queued.dropFirst(peer.queuedHead).first(where: { peer.queuedLive.contains($0) })
-                else { continue }
-                let size = Int(request.length)
-                guard uploadLimit.take(size) else { return }
-                guard sessionUploadLimit.take(size) else {
-                    uploadLimit.giveBack(size)
-                    return
-                }
-                _ = peer.popQueued()
-                peer.inFlight[request] = false
-                read(request, for: peer)
-                progress = true
-            }
-        }
-    }
-
-    private func read(_ request: BlockRequest, for peer: Peer) {
-        guard let key = readCache.key(for: request) else {
-            readDirectly(request, for: peer)
-            return
-        }
-        if let block = readCache.block(request, in: key) {
-            deliver(block, request, to: peer)
-            return
-        }
-        if waitingReads[key] != nil {
-            waitingReads[key]!.append((peer, request))
-            return
-        }
-        waitingReads[key] = [(peer, request)]
-        let storage = self.storage
-        let allocator = peer.channel.allocator
-        let begin = key.chunk * readCache.chunkSize
-        let length = min(readCache.chunkSize, storage.layout.size(ofPiece: key.piece) - begin)
-        threadPool.runIfActive(eventLoop: eventLoop) {
-            try storage.read(piece: key.piece, begin: begin, length: length, allocator: allocator)
-        }.whenComplete { result in
-            let waiting = self.waitingReads.removeValue(forKey: key) ?? []
-            guard case .success(let data?) = result else {
-                // The stretch may run past a file shortened on disk while the blocks asked for
-                // are still there: read each on its own before refusing it.
-                self.readFailed(piece: key.piece, result)
-                for (peer, request) in waiting { self.readDirectly(request, for: peer) }
-                return
-            }
-            let evicted = self.readCache.insert(data, for: key)
-            for (peer, request) in waiting {
-                if let block = self.readCache.block(request, in: key) {
-                    self.deliver(block, request, to: peer)
-                } else {
-                    self.fail(request, for: peer)
-                }
-            }
-            self.cacheChanged(added: key, evicted: evicted, readFor: waiting.map { ObjectIdentifier($0.0) })
-        }
-    }
-
-    /// A request that straddles two cached stretches: read just its bytes.
-    private func readDirectly(_ request: BlockRequest, for peer: Peer) {
-        let storage = self.storage
-        let allocator = peer.channel.allocator
-        threadPool.runIfActive(eventLoop: eventLoop) {
-            try storage.read(piece: Int(request.index), begin: Int(request.begin), length: Int(request.length),
-                             allocator: allocator)
-        }.whenComplete { result in
-            guard case .success(let data?) = result else {
-                self.readFailed(piece: Int(request.index), result)
-                self.fail(request, for: peer)
-                return
-            }
-            self.deliver(data, request, to: peer)
-        }
-    }
-
-    /// Data that was verified cannot be read back (a file shortened, removed or unreadable
-    /// since): the request is refused, and the operator told, on the 1st, 10th, 100th... failure
-    /// so a seed that has lost its data does not fail in silence nor flood its log.
-    private func readFailed(piece: Int, _ result: Result<ByteBuffer?, Error>) {
-        let reason: String
-        switch result {
-        case .failure(let error): reason = (error as? SwarmError)?.reason ?? "\(error)"
-        case .success: reason = "the file ends before the data (shortened or removed since it was checked)"
-        }
-        readFailures += 1
-        var mark = 1
-        while mark < readFailures { mark *= 10 }
-        guard mark == readFailures else { return }
-        logger.warning("cannot read verified data; requests for it are refused", metadata: [
-            "piece": "\(piece)", "error": "\(reason)", "failures": "\(readFailures)",
-        ])
-    }
-
-    private func deliver(_ data: ByteBuffer, _ request: BlockRequest, to peer: Peer) {
-        guard peer.inFlight.removeValue(forKey: request) == false, peers[ObjectIdentifier(peer)] != nil else {
-            pumpUploads()
-            return
-        }
-        peer.upload.add(data.readableBytes)
-        uploaded.add(data.readableBytes)
-        peer.send(.piece(index: request.index, begin: request.begin, block: data), flush: false)
-        peer.scheduleFlush()
-    }
-
-    private func fail(_ request: BlockRequest, for peer: Peer) {
-        guard peer.inFlight.removeValue(forKey: request) == false, peers[ObjectIdentifier(peer)] != nil else { return }
-        if peer.supportsFast { peer.send(.reject(request)) }
-    }
-
-    /// Sets this torrent's limits in bytes per second (`nil` = unlimited).
-    public func setRateLimits(upload: Int?, download: Int?) {
-        eventLoop.execute {
-            self.uploadLimit.rate = upload
-            self.downloadLimit.rate = download
-            self.startThrottleTimerIfNeeded()
-        }
-    }
-
-    func startThrottleTimerIfNeeded() {
-        guard throttleTimer == nil,
-            uploadLimit.isLimited || downloadLimit.isLimited || sessionUploadLimit.isLimited || sessionDownloadLimit.isLimited
-        else { return }
-        throttleTimer = eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(20), delay: .milliseconds(20)) { _ in
-            self.pumpUploads()
-            self.requestFromAll()
-        }
-    }
-
     // MARK: Control
 
     /// Downloads only the pieces holding these files (indices into `metainfo.files`); `nil`
@@ -907,42 +572,8 @@ public final class Torrent: @unchecked Sendable {
         }
     }
 
-    // MARK: Suggestions (BEP 6)
-
-    /// A stretch was read into the read cache for the given peers (and older ones dropped):
-    /// in ``SuggestMode/readCache``, a whole piece now in memory is suggested to the other
-    /// unchoked peers that lack it, if it is not a common piece; dropped pieces are forgotten.
-    private func cacheChanged(added key: ReadCache.Key, evicted: [ReadCache.Key], readFor requesters: [ObjectIdentifier]) {
-        guard suggestMode == .readCache else { return }
-        for old in evicted { suggestions.remove(UInt32(old.piece)) }
-        // Pieces over the stretch size are only partly in memory: not suggested.
-        let piece = key.piece
-        guard key.chunk == 0, storage.layout.size(ofPiece: piece) <= readCache.chunkSize,
-            suggestions.pieceRead(UInt32(piece), availability: Int(picker.availability[piece]))
-        else { return }
-        for peer in peers.values where !peer.amChoking && !requesters.contains(ObjectIdentifier(peer)) {
-            if canSuggest(UInt32(piece), to: peer) { suggest([UInt32(piece)], to: peer) }
-        }
-    }
-
-    private func canSuggest(_ piece: UInt32, to peer: Peer) -> Bool {
-        peer.supportsFast && peer.sentAvailability && picker.have[Int(piece)] && !peer.bitfield[Int(piece)]
-            && !peer.suggestedToPeer.contains(piece)
-    }
-
-    private func suggest(_ pieces: [UInt32], to peer: Peer) {
-        guard !pieces.isEmpty else { return }
-        // Remembered so each goes once; forgotten in bulk so the set stays small.
-        if peer.suggestedToPeer.count + pieces.count > 256 { peer.suggestedToPeer.removeAll() }
-        for piece in pieces {
-            peer.suggestedToPeer.insert(piece)
-            peer.send(.suggest(piece), flush: false)
-        }
-        peer.scheduleFlush()
-    }
-
     @discardableResult
-    private func saveResume() -> EventLoopFuture<Void> {
+    func saveResume() -> EventLoopFuture<Void> {
         guard let resumePath, state != .checking else { return eventLoop.makeSucceededVoidFuture() }
         resumeDirty = false
         let have = picker.have

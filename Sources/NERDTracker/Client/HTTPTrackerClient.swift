@@ -1,4 +1,5 @@
 import NERDWire
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOHTTPCompression
@@ -7,10 +8,33 @@ import NIOPosix
 /// One HTTP GET to a tracker over NIOHTTP1, reply read whole up to
 /// ``HTTPTrackerCodec/maxResponseSize`` (gzip and deflate replies are inflated under the same
 /// cap). No redirects, no TLS.
-struct HTTPTrackerClient: Sendable {
+final class HTTPTrackerClient: Sendable {
     let group: EventLoopGroup
     let timeout: TimeAmount
     let userAgent: String
+
+    private struct Open {
+        var closed = false
+        var channels: [ObjectIdentifier: Channel] = [:]
+    }
+    /// The connections of the requests still running, closed by `closeAll()`.
+    private let open = NIOLockedValueBox(Open())
+
+    init(group: EventLoopGroup, timeout: TimeAmount, userAgent: String) {
+        self.group = group
+        self.timeout = timeout
+        self.userAgent = userAgent
+    }
+
+    /// Fails the requests still running (their connections close) and every later one.
+    func closeAll() {
+        let channels = open.withLockedValue { open in
+            open.closed = true
+            defer { open.channels = [:] }
+            return Array(open.channels.values)
+        }
+        for channel in channels { channel.close(promise: nil) }
+    }
 
     /// - Returns: the reply body (HTTP 200 only).
     /// - Throws: ``TrackerError`` `.network`, `.timeout`, or `.invalidResponse`.
@@ -42,6 +66,17 @@ struct HTTPTrackerClient: Sendable {
             promise.fail(failure)
             throw failure
         }
+        let key = ObjectIdentifier(channel)
+        let admitted = open.withLockedValue { open in
+            if !open.closed { open.channels[key] = channel }
+            return !open.closed
+        }
+        guard admitted else {
+            channel.close(promise: nil)
+            let failure = TrackerError(.network, "the tracker client was shut down")
+            promise.fail(failure)
+            throw failure
+        }
         var headers = HTTPHeaders()
         headers.add(name: "Host", value: hostHeader)
         headers.add(name: "User-Agent", value: userAgent)
@@ -50,12 +85,13 @@ struct HTTPTrackerClient: Sendable {
         let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: target, headers: headers)
         channel.write(HTTPClientRequestPart.head(head), promise: nil)
         channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
-        let deadline = loop.scheduleTask(in: timeout) {
+        let deadline = loop.scheduleTask(in: timeout) { [timeout] in
             promise.fail(TrackerError(.timeout, "\(url) did not answer within \(timeout.nanoseconds / 1_000_000_000) s"))
         }
         defer {
             deadline.cancel()
             channel.close(promise: nil)
+            _ = open.withLockedValue { $0.channels.removeValue(forKey: key) }
         }
         do {
             return try await promise.futureResult.get()

@@ -5,6 +5,8 @@ import NIOConcurrencyHelpers
 ///
 /// Follows BEP 12: each tier is shuffled once; trackers in a tier are tried in order and the
 /// one that answers moves to the front; the next tier is tried only when a whole tier fails.
+/// A UDP tracker that is not the last one left in a round gets one try (the client's
+/// `udpBaseTimeout`, 15 s by default) before the next is asked.
 /// Sends `started` first, `completed` when the torrent finishes (if it started incomplete),
 /// regular announces at the tracker's interval (never sooner than its `min interval`), and
 /// `stopped` from ``stop()``. Failed rounds are retried after a delay that doubles up to the
@@ -188,6 +190,8 @@ public final class TrackerAnnouncer: Sendable {
                 // hostile tracker would mean a flood or silence); `min interval` still holds.
                 wait = min(max(response.interval, response.minInterval ?? 0, Self.minimumInterval), 7200)
             } catch {
+                // Stopped meanwhile (the client shut down under the announce): not a failure to report.
+                if Task.isCancelled || state.withLockedValue({ $0.stopped }) { return }
                 failures += 1
                 state.withLockedValue { $0.status.lastError = error.description }
                 // Every tracker of every tier failed; the last error says why.
@@ -219,11 +223,15 @@ public final class TrackerAnnouncer: Sendable {
     private func announceToTiers(_ request: AnnounceRequest) async throws(TrackerError) -> (String, AnnounceResponse) {
         let tiers = state.withLockedValue { $0.tiers }
         var lastError = TrackerError(.network, "the torrent has no usable tracker")
+        var untried = tiers.reduce(0) { $0 + $1.count }
         for (t, tier) in tiers.enumerated() {
             for url in tier {
                 if Task.isCancelled { throw TrackerError(.network, "stopped") }
+                untried -= 1
                 do {
-                    let response = try await client.announce(url, request)
+                    // A silent UDP tracker gets one try while others wait their turn, as in
+                    // libtorrent: BEP 15's full back-off would hold the next tier for minutes.
+                    let response = try await client.announce(url, request, udpMaxRetries: untried > 0 ? 0 : nil)
                     state.withLockedValue { state in
                         guard t < state.tiers.count, let i = state.tiers[t].firstIndex(of: url) else { return }
                         state.tiers[t].remove(at: i)

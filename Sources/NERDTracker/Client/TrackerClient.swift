@@ -1,4 +1,5 @@
 import NERDWire
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
@@ -38,6 +39,15 @@ public final class TrackerClient: Sendable {
     private let http: HTTPTrackerClient
     private let udp: UDPTrackerClient
 
+    /// Exchanges still running, so the client's own threads stop only after the last one:
+    /// an announce that was mid-connect when `shutdown()` came must not find its event loop gone.
+    private struct Lifecycle {
+        var closed = false
+        var inFlight = 0
+        var groupStopped = false
+    }
+    private let lifecycle = NIOLockedValueBox(Lifecycle())
+
     /// - Parameter group: event loops to run on; `nil` makes a one-thread group of its own.
     public init(configuration: Configuration = Configuration(), group: EventLoopGroup? = nil) {
         self.configuration = configuration
@@ -49,20 +59,28 @@ public final class TrackerClient: Sendable {
     }
 
     /// Announces to one tracker.
+    /// - Parameter udpMaxRetries: for a UDP tracker, the largest n tried in place of
+    ///   ``Configuration/udpMaxRetries`` (0: one try of `udpBaseTimeout`, as when other
+    ///   trackers are waiting their turn).
     /// - Throws: ``TrackerError``: `.invalidRequest` (an info-hash or peer ID that is not 20
-    ///   bytes, sent nowhere), `.unsupportedURL`, `.loopbackGuard`, `.network`, `.timeout`,
-    ///   `.invalidResponse`, or `.trackerFailure` with the tracker's reason.
-    public func announce(_ url: String, _ request: AnnounceRequest) async throws(TrackerError) -> AnnounceResponse {
+    ///   bytes, sent nowhere), `.unsupportedURL`, `.loopbackGuard`, `.network` (also after
+    ///   ``shutdown()``), `.timeout`, `.invalidResponse`, or `.trackerFailure` with the
+    ///   tracker's reason.
+    public func announce(_ url: String, _ request: AnnounceRequest, udpMaxRetries: Int? = nil) async throws(TrackerError)
+        -> AnnounceResponse
+    {
         guard request.infoHash.count == 20, request.peerID.count == 20 else {
             throw TrackerError(.invalidRequest, "an announce needs a 20-byte info-hash and peer ID, got \(request.infoHash.count) and \(request.peerID.count) bytes")
         }
         let parsed = try checked(url)
+        try begin()
+        defer { end() }
         switch parsed.scheme {
         case .http:
             let body = try await http.get(parsed, query: HTTPTrackerCodec.query(for: request))
             return try HTTPTrackerCodec.parseAnnounceResponse(body)
         case .udp:
-            return try await udp.announce(parsed, request: request)
+            return try await udp.announce(parsed, request: request, maxRetries: udpMaxRetries)
         }
     }
 
@@ -75,6 +93,8 @@ public final class TrackerClient: Sendable {
             throw TrackerError(.invalidRequest, "a scrape needs 20-byte info-hashes, got one of \(bad.count) bytes")
         }
         let parsed = try checked(url)
+        try begin()
+        defer { end() }
         switch parsed.scheme {
         case .http:
             guard let scrapeText = HTTPTrackerCodec.scrapeURL(forAnnounce: url) else {
@@ -91,10 +111,38 @@ public final class TrackerClient: Sendable {
         }
     }
 
-    /// Closes the UDP sockets (and the threads, if the client made them).
+    /// Ends the exchanges still running (they fail with `.network`), closes the UDP sockets and
+    /// the threads, if the client made them; later calls fail with `.network`. Threads still
+    /// finishing an exchange stop when it has ended, without being waited for.
     public func shutdown() async {
+        let idle = lifecycle.withLockedValue { state -> Bool in
+            state.closed = true
+            guard state.inFlight == 0, !state.groupStopped else { return false }
+            state.groupStopped = true
+            return true
+        }
         await udp.shutdown()
-        if ownsGroup { try? await group.shutdownGracefully() }
+        http.closeAll()
+        if ownsGroup, idle { try? await group.shutdownGracefully() }
+    }
+
+    private func begin() throws(TrackerError) {
+        let open = lifecycle.withLockedValue { state -> Bool in
+            guard !state.closed else { return false }
+            state.inFlight += 1
+            return true
+        }
+        guard open else { throw TrackerError(.network, "the tracker client was shut down") }
+    }
+
+    private func end() {
+        let last = lifecycle.withLockedValue { state -> Bool in
+            state.inFlight -= 1
+            guard state.closed, state.inFlight == 0, !state.groupStopped else { return false }
+            state.groupStopped = true
+            return true
+        }
+        if ownsGroup, last { group.shutdownGracefully { _ in } }
     }
 
     private func checked(_ url: String) throws(TrackerError) -> TrackerURL {

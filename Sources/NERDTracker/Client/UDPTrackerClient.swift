@@ -15,6 +15,7 @@ final class UDPTrackerClient: Sendable {
     static let connectionIDLifetime = TimeAmount.seconds(60)
 
     private struct State {
+        var closed = false
         var sockets: [Int: EventLoopFuture<(Channel, UDPExchange)>] = [:]
         var connectionIDs: [SocketAddress: (id: UInt64, expires: NIODeadline)] = [:]
     }
@@ -28,8 +29,9 @@ final class UDPTrackerClient: Sendable {
         self.loopbackOnly = loopbackOnly
     }
 
-    func announce(_ url: TrackerURL, request: AnnounceRequest) async throws(TrackerError) -> AnnounceResponse {
-        let reply = try await exchange(url) { cid, tid in
+    /// - Parameter maxRetries: the largest n tried, in place of the client's.
+    func announce(_ url: TrackerURL, request: AnnounceRequest, maxRetries: Int? = nil) async throws(TrackerError) -> AnnounceResponse {
+        let reply = try await exchange(url, maxRetries: maxRetries ?? self.maxRetries) { cid, tid in
             .announceRequest(connectionID: cid, transactionID: tid, request: request)
         }
         guard case .announceResponse(_, let interval, let leechers, let seeders, let peers) = reply else {
@@ -42,7 +44,7 @@ final class UDPTrackerClient: Sendable {
         guard !infoHashes.isEmpty, infoHashes.count <= UDPTrackerMessage.maxScrapeHashes else {
             throw TrackerError(.invalidRequest, "a UDP scrape takes 1 to \(UDPTrackerMessage.maxScrapeHashes) info-hashes")
         }
-        let reply = try await exchange(url) { cid, tid in
+        let reply = try await exchange(url, maxRetries: maxRetries) { cid, tid in
             .scrapeRequest(connectionID: cid, transactionID: tid, infoHashes: infoHashes)
         }
         guard case .scrapeResponse(_, let entries) = reply, entries.count == infoHashes.count else {
@@ -53,6 +55,7 @@ final class UDPTrackerClient: Sendable {
 
     func shutdown() async {
         let sockets = state.withLockedValue { state in
+            state.closed = true
             defer { state.sockets = [:] }
             return Array(state.sockets.values)
         }
@@ -61,7 +64,7 @@ final class UDPTrackerClient: Sendable {
 
     // MARK: Exchanges
 
-    private func exchange(_ url: TrackerURL, request: @escaping @Sendable (UInt64, UInt32) -> UDPTrackerMessage)
+    private func exchange(_ url: TrackerURL, maxRetries: Int, request: @escaping @Sendable (UInt64, UInt32) -> UDPTrackerMessage)
         async throws(TrackerError) -> UDPTrackerMessage
     {
         let address: SocketAddress
@@ -73,7 +76,7 @@ final class UDPTrackerClient: Sendable {
         }
         let (channel, handler) = try await socket(for: address)
         var lastError = TrackerError(.timeout, "\(url) did not answer")
-        for attempt in 0...maxRetries {
+        for attempt in 0...max(0, maxRetries) {
             let timeout = TimeAmount.nanoseconds(baseTimeout.nanoseconds << attempt)
             do {
                 var connectionID = validConnectionID(for: address)
@@ -119,7 +122,8 @@ final class UDPTrackerClient: Sendable {
     private func socket(for address: SocketAddress) async throws(TrackerError) -> (Channel, UDPExchange) {
         let family = address.protocol.rawValue
         let isV6: Bool = if case .v6 = address { true } else { false }
-        let future = state.withLockedValue { state in
+        let future = state.withLockedValue { state -> EventLoopFuture<(Channel, UDPExchange)>? in
+            guard !state.closed else { return nil }
             if let existing = state.sockets[Int(family)] { return existing }
             let host = isV6 ? (loopbackOnly ? "::1" : "::") : (loopbackOnly ? "127.0.0.1" : "0.0.0.0")
             let handler = UDPExchange()
@@ -133,6 +137,7 @@ final class UDPTrackerClient: Sendable {
             state.sockets[Int(family)] = made
             return made
         }
+        guard let future else { throw TrackerError(.network, "the tracker client was shut down") }
         do { return try await future.get() } catch {
             state.withLockedValue { $0.sockets[Int(family)] = nil }
             throw TrackerError(.network, "cannot open a UDP socket: \(error)")
@@ -150,7 +155,12 @@ final class UDPExchange: ChannelInboundHandler, @unchecked Sendable {
     func send(_ message: UDPTrackerMessage, tid: UInt32, to address: SocketAddress, on channel: Channel,
               timeout: TimeAmount) async throws -> UDPTrackerMessage {
         let loop = channel.eventLoop
-        let future = loop.flatSubmit {
+        let future = loop.flatSubmit { () -> EventLoopFuture<UDPTrackerMessage> in
+            // Closed by the client's shutdown between tries: no timer would be worth waiting for.
+            guard channel.isActive else {
+                return loop.makeFailedFuture(TrackerError(.network, "the tracker client was shut down"))
+                    as EventLoopFuture<UDPTrackerMessage>
+            }
             let promise = loop.makePromise(of: UDPTrackerMessage.self)
             self.waiting[tid] = (address, promise)
             var buffer = channel.allocator.buffer(capacity: 128)

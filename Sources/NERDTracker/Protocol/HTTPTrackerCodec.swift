@@ -63,8 +63,9 @@ public enum HTTPTrackerCodec {
             // A missing `left` is treated as a leecher, as most trackers do.
             left: try q.integer("left", in: 0...Int64.max) ?? 1,
             event: event,
-            // Negative numwant means "default" for some clients.
-            numWant: (try q.integer("numwant", in: Int.min...Int.max)).flatMap { $0 < 0 ? nil : $0 },
+            // Negative or empty numwant means "default" for some clients.
+            numWant: q.first("numwant")?.isEmpty == true
+                ? nil : (try q.integer("numwant", in: Int.min...Int.max)).flatMap { $0 < 0 ? nil : $0 },
             key: key,
             compact: q.first("compact") != [UInt8(ascii: "0")],
             noPeerID: q.first("no_peer_id") == [UInt8(ascii: "1")],
@@ -73,16 +74,27 @@ public enum HTTPTrackerCodec {
             guard let payee = Hex.decode(String(decoding: payeeHex, as: UTF8.self)) else {
                 throw TrackerError(.invalidRequest, "nerd_payee is not hex")
             }
-            guard let price: UInt64 = try q.integer("nerd_price", in: 0...UInt64.max) else {
+            guard let price: UInt64 = try q.integer("nerd_price", in: 0...UInt64(Int64.max)) else {
                 throw TrackerError(.invalidRequest, "nerd_payee given without nerd_price")
             }
+            // Empty codes ("BSV,,NERD") are kept, so the terms are refused rather than changed.
             let currencies = q.first("nerd_currencies").map {
-                String(decoding: $0, as: UTF8.self).split(separator: ",").map(String.init)
+                String(decoding: $0, as: UTF8.self).split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             } ?? ["BSV"]
-            request.terms = try PaymentTerms(
-                payee: payee, priceMillisatoshisPerMiB: price, currencies: currencies,
-                uploadRate: try q.integer("nerd_up", in: 0...UInt64.max),
-                uptime: try q.integer("nerd_uptime", in: 0...UInt64.max))
+            do {
+                request.terms = try PaymentTerms(
+                    payee: payee, priceMillisatoshisPerMiB: price, currencies: currencies,
+                    uploadRate: try q.integer("nerd_up", in: 0...UInt64(Int64.max)),
+                    uptime: try q.integer("nerd_uptime", in: 0...UInt64(Int64.max)))
+            } catch {
+                throw error.code == .invalidRequest && !error.message.hasPrefix("nerd_")
+                    ? TrackerError(.invalidRequest, "nerd_" + error.message) : error
+            }
+        } else if let orphan = (["nerd_price", "nerd_currencies", "nerd_up", "nerd_uptime"] as [StaticString]).first(where: {
+            q.first($0) != nil
+        }) {
+            // Terms come whole or not at all (Docs/tracker-nerd-extension.md).
+            throw TrackerError(.invalidRequest, "\(orphan) given without nerd_payee")
         }
         return request
     }
@@ -102,10 +114,13 @@ public enum HTTPTrackerCodec {
     }
 
     /// The scrape URL for an announce URL (BEP 48 convention), or `nil` when there is none:
-    /// the last path segment must start with `announce`.
+    /// the last path segment must start with `announce` (or already `scrape`: the URL is
+    /// returned as it is).
     public static func scrapeURL(forAnnounce url: String) -> String? {
         guard let slash = url.lastIndex(of: "/") else { return nil }
         let last = url[url.index(after: slash)...]
+        // A URL that already is a scrape URL is taken as it is.
+        if last.hasPrefix("scrape") { return url }
         guard last.hasPrefix("announce") else { return nil }
         return String(url[...slash]) + "scrape" + last.dropFirst("announce".count)
     }

@@ -18,7 +18,8 @@ public struct PaymentTerms: Sendable, Hashable {
     /// Seconds the peer has been serving (a quality signal, self-reported).
     public var uptime: UInt64?
 
-    /// - Throws: ``TrackerError`` `.invalidRequest` if a field is out of its limits.
+    /// - Throws: ``TrackerError`` `.invalidRequest` if a field is out of its limits (the
+    ///   numbers at most 2^63 − 1), naming the field by its wire key.
     public init(payee: [UInt8], priceMillisatoshisPerMiB: UInt64, currencies: [String] = ["BSV"],
                 uploadRate: UInt64? = nil, uptime: UInt64? = nil) throws(TrackerError) {
         guard payee.count == 33, payee[0] == 2 || payee[0] == 3 else {
@@ -28,6 +29,12 @@ public struct PaymentTerms: Sendable, Hashable {
               currencies.allSatisfy({ Self.isCurrencyCode($0) })
         else {
             throw TrackerError(.invalidRequest, "currencies must be 1-\(Self.maxCurrencies) codes of A-Z and 0-9")
+        }
+        // Bencode integers are signed 64-bit in every implementation: larger values would be
+        // changed on the way to downloaders.
+        for (name, value) in [("price", priceMillisatoshisPerMiB), ("up", uploadRate ?? 0), ("uptime", uptime ?? 0)]
+        where value > UInt64(Int64.max) {
+            throw TrackerError(.invalidRequest, "\(name) must be at most \(Int64.max)")
         }
         self.payee = payee
         self.priceMillisatoshisPerMiB = priceMillisatoshisPerMiB

@@ -97,7 +97,8 @@ struct QueryString {
     func integer<T: FixedWidthInteger>(_ key: StaticString, in range: ClosedRange<T>) throws(TrackerError) -> T? {
         guard let raw = first(key) else { return nil }
         guard raw.count <= 20, let value = Self.decimal(raw, as: T.self), range.contains(value) else {
-            throw TrackerError(.invalidRequest, "\(key) is not an integer in \(range)")
+            let bounds = range == T.min...T.max ? "" : " in \(range)"
+            throw TrackerError(.invalidRequest, "\(key) is not an integer\(bounds)")
         }
         return value
     }

@@ -125,7 +125,9 @@ struct SwarmPeers {
         }
         if wasSeeder && change != .added { seeders -= 1 }
         if seeder && change != .removed { seeders += 1 }
-        if event == .completed && !wasSeeder { downloaded &+= 1 }
+        // Only a peer that has it all counts as a download (`left` > 0 with `completed` is a
+        // broken or lying client).
+        if event == .completed && seeder && !wasSeeder { downloaded &+= 1 }
         if change == .removed {
             terms?[compact] = nil
         } else if let newTerms {

@@ -24,7 +24,8 @@ public final class TrackerServer: Sendable {
         public var http: (host: String, port: Int)?
         /// UDP listen address; `nil` serves no UDP.
         public var udp: (host: String, port: Int)?
-        /// Seconds between a client's announces, and the least it may wait.
+        /// Seconds between a client's announces (1 to ``TrackerServer/maxInterval``), and the
+        /// least it may wait (at most `interval`).
         public var interval: Int
         public var minInterval: Int
         /// Seconds without an announce before a peer is dropped.
@@ -35,7 +36,8 @@ public final class TrackerServer: Sendable {
         public var allowList: [[UInt8]]?
         /// Refuse to bind anything but a loopback address (tests, CI; `NERD_LOOPBACK_ONLY=1` also sets it).
         public var loopbackOnly: Bool
-        /// How often expired peers are swept and totals logged.
+        /// How often expired peers are swept and totals logged (at least every quarter of
+        /// `peerTimeout`).
         public var sweepInterval: TimeAmount
         /// Event loop threads (one HTTP listener and one UDP socket per thread, sharing the ports);
         /// default ``TrackerServer/defaultThreads``.
@@ -57,8 +59,8 @@ public final class TrackerServer: Sendable {
                     sweepInterval: TimeAmount = .seconds(60), threads: Int = TrackerServer.defaultThreads) {
             self.http = http
             self.udp = udp
-            self.interval = max(1, interval)
-            self.minInterval = minInterval ?? min(self.interval, 300)
+            self.interval = min(max(1, interval), TrackerServer.maxInterval)
+            self.minInterval = min(max(0, minInterval ?? min(self.interval, 300)), self.interval)
             self.peerTimeout = peerTimeout ?? max(self.interval * 3 / 2, self.interval + 5)
             self.limits = limits
             self.allowList = allowList
@@ -67,6 +69,10 @@ public final class TrackerServer: Sendable {
             self.threads = max(1, threads)
         }
     }
+
+    /// The longest announce interval given out, in seconds (two hours, as long as clients
+    /// such as NERD's own wait; peers are kept at most four hours between announces).
+    public static let maxInterval = 7200
 
     /// What the front ends share.
     final class Core: Sendable {
@@ -88,8 +94,8 @@ public final class TrackerServer: Sendable {
             }
             registry = SwarmRegistry(limits: configuration.limits, peerTimeout: configuration.peerTimeout,
                                      allowList: configuration.allowList)
-            interval = configuration.interval
-            minInterval = configuration.minInterval
+            interval = min(max(1, configuration.interval), TrackerServer.maxInterval)
+            minInterval = min(max(0, configuration.minInterval), interval)
             self.logger = logger
         }
     }
@@ -200,7 +206,10 @@ public final class TrackerServer: Sendable {
             await shutdown()
             throw TrackerError(.network, "cannot listen: \(error)")
         }
-        let sweep = group.next().scheduleRepeatedTask(initialDelay: configuration.sweepInterval, delay: configuration.sweepInterval) {
+        // Peers past their timeout are still handed out until the next sweep: with short
+        // intervals, sweep often enough that this stays within a quarter of the timeout.
+        let sweepInterval = min(configuration.sweepInterval, .seconds(Int64(max(1, core.registry.peerTimeout / 4))))
+        let sweep = group.next().scheduleRepeatedTask(initialDelay: sweepInterval, delay: sweepInterval) {
             [core] _ in
             let totals = core.registry.expire()
             core.metrics.record(totals)

@@ -218,36 +218,35 @@ struct InfoDictionaryParser {
         return target
     }
 
-    /// Fills in sanitised paths and symlink targets, renaming paths that collide with an
-    /// earlier file or folder (a file named like an earlier file's folder, or a folder named
-    /// like an earlier file).
+    /// Fills in sanitised paths and symlink targets, renaming files whose path is an earlier
+    /// file's or any file's folder, as libtorrent does: every folder is known first and
+    /// folders are never renamed (`d` and `d/x` give `d.1` and `d/x`), so both clients lay
+    /// the same torrent out alike.
     private func sanitizePaths(_ files: inout [FileEntry], raw: [RawFile], name: String, isMultiFile: Bool) throws(WireError) {
         // Compared as bytes, as on disk: canonically equivalent spellings are different names.
-        var taken = Set<[UInt8]>()
+        var paths: [[String]] = []
+        paths.reserveCapacity(files.count)
         var directories = Set<[UInt8]>()
         for i in files.indices {
-            var path = isMultiFile ? [name] + PathSanitizer.sanitize(path: raw[i].path) : [name]
+            let path = isMultiFile ? [name] + PathSanitizer.sanitize(path: raw[i].path) : [name]
+            paths.append(path)
+            guard !files[i].isPadFile else { continue }
+            var prefix = ""
+            for element in path.dropLast() {
+                prefix = prefix.isEmpty ? element : prefix + "/" + element
+                directories.insert(Array(prefix.utf8))
+            }
+        }
+        var taken = Set<[UInt8]>()
+        for i in files.indices {
+            var path = paths[i]
             if let target = raw[i].symlinkPath {
                 files[i].symlinkTarget = [name] + PathSanitizer.sanitize(path: target)
             }
             if !files[i].isPadFile {
-                // Folders first: a folder may not carry an earlier file's path.
-                var prefix = ""
-                for depth in 0..<(path.count - 1) {
-                    let base = path[depth]
-                    var attempt = 0
-                    while taken.contains(Array((prefix.isEmpty ? path[depth] : prefix + "/" + path[depth]).utf8)) {
-                        attempt += 1
-                        guard attempt <= limits.maxDuplicateRenames else {
-                            throw WireError(.metainfoLimitExceeded, "too many paths named \(base)")
-                        }
-                        path[depth] = Self.renamed(base, attempt)
-                    }
-                    prefix = prefix.isEmpty ? path[depth] : prefix + "/" + path[depth]
-                    directories.insert(Array(prefix.utf8))
-                }
+                let folder = path.dropLast().joined(separator: "/")
                 let original = path[path.count - 1]
-                var full = prefix.isEmpty ? original : prefix + "/" + original
+                var full = folder.isEmpty ? original : folder + "/" + original
                 var attempt = 0
                 while taken.contains(Array(full.utf8)) || directories.contains(Array(full.utf8)) {
                     attempt += 1
@@ -255,7 +254,7 @@ struct InfoDictionaryParser {
                         throw WireError(.metainfoLimitExceeded, "too many files named \(full)")
                     }
                     path[path.count - 1] = Self.renamed(original, attempt)
-                    full = prefix.isEmpty ? path[path.count - 1] : prefix + "/" + path[path.count - 1]
+                    full = folder.isEmpty ? path[path.count - 1] : folder + "/" + path[path.count - 1]
                 }
                 taken.insert(Array(full.utf8))
             }

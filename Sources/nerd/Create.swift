@@ -117,7 +117,7 @@ struct Create: ParsableCommand {
                 let exists = FileManager.default.fileExists(atPath: destination)
                 throw WireError(.ioError, exists && !force
                     ? "\(destination) exists; use --force to overwrite it"
-                    : "cannot write \(destination): \((error as NSError).localizedDescription)")
+                    : "cannot write \(destination): \(systemErrorText(error))")
             }
             print("wrote \(destination)")
             if let v1 = metainfo.infoHashes.v1 { print("info-hash v1: \(v1.hex)") }

@@ -35,6 +35,7 @@ struct Get: AsyncParsableCommand {
         if let timeout, !(timeout.isFinite && timeout > 0 && timeout <= 100_000_000) {
             throw ValidationError("--timeout must be a number of seconds above 0 and at most 100000000, got \(timeout)")
         }
+        if let only { _ = try Self.fileRanges(only) }
     }
 
     @Flag(help: "Keep seeding after the download completes, until interrupted.")
@@ -52,10 +53,8 @@ struct Get: AsyncParsableCommand {
         let node = try peerOptions.makeNode()
         let started = Date()
         do {
-            do {
-                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            } catch {
-                throw SwarmError(.storage, "cannot make the download folder \(out): \((error as NSError).localizedDescription)")
+            if let reason = makeDirectories(out) {
+                throw SwarmError(.storage, "cannot make the download folder \(out): \(reason)")
             }
             try await node.start()
             // Watched from the start: Ctrl-C while the metadata is fetched stops as cleanly as later.
@@ -93,7 +92,18 @@ struct Get: AsyncParsableCommand {
             }
             let metainfo = metainfo!
             try peerOptions.attach(handle, in: node)
-            if let only { handle.selectFiles(try Self.fileIndices(only, count: metainfo.files.count)) }
+            if let only {
+                do {
+                    handle.selectFiles(try Self.fileIndices(only, count: metainfo.files.count))
+                } catch let error as ValidationError {
+                    // Known only once the torrent is read, so past the parser's own checks:
+                    // said as the parser says its errors, with this command's usage.
+                    printToStandardError("Error: \(error.message)\nUsage: \(Nerd.usageString(for: Get.self))\n"
+                                         + "  See 'nerd get --help' for more information.")
+                    await node.shutdown()
+                    throw ExitCode(64)
+                }
+            }
 
             let progress = !json && isatty(STDERR_FILENO) == 1 ? TransferProgress() : nil
             var outcome = false
@@ -168,19 +178,31 @@ extension Get {
                 + metainfo.infoBytes + Array("e".utf8)
             try Data(bytes).write(to: URL(fileURLWithPath: path))
         } catch {
-            throw SwarmError(.storage, "cannot save \(path): \((error as NSError).localizedDescription)")
+            throw SwarmError(.storage, "cannot save \(path): \(systemErrorText(error))")
         }
     }
 
     /// Parses `0,2,5-7` into indices below `count`.
+    /// The `--only` ranges as written (`0,2,5-7`), unchecked against the torrent.
+    static func fileRanges(_ text: String) throws -> [ClosedRange<Int>] {
+        try text.split(separator: ",", omittingEmptySubsequences: false).map { item in
+            let bounds = item.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+                .map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard let low = bounds.first ?? nil, let high = bounds.count == 2 ? bounds[1] : low, low >= 0, high >= low else {
+                throw ValidationError("--only takes file indices like 0,2,5-7; got \(item)")
+            }
+            return low...high
+        }
+    }
+
+    /// The files `--only` picks from a torrent of `count` files.
     static func fileIndices(_ text: String, count: Int) throws -> Set<Int> {
         var result = Set<Int>()
-        for item in text.split(separator: ",") {
-            let bounds = item.split(separator: "-", maxSplits: 1).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard let low = bounds.first ?? nil, let high = bounds.count == 2 ? bounds[1] : low, low >= 0, high >= low,
-                high < count
-            else { throw ValidationError("--only takes file indices below \(count) like 0,2,5-7; got \(item)") }
-            result.formUnion(low...high)
+        for range in try fileRanges(text) {
+            guard range.upperBound < count else {
+                throw ValidationError("--only takes file indices below \(count) (see nerd info); got \(range.upperBound)")
+            }
+            result.formUnion(range)
         }
         return result
     }

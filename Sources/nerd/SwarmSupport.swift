@@ -81,15 +81,16 @@ enum NERDCLI {
 /// over with a full recheck, which an operator should know before rather than after.
 func warnIfUnwritable(_ directory: String) {
     let probe = directory + "/.nerd-write-check-\(getpid())"
-    // A failure here shows again, with the system's reason, when the probe cannot be made.
-    try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    // The folder's own failure says why (read-only file system), not the probe's.
+    let reason = makeDirectories(directory)
     let fd = open(probe, O_CREAT | O_WRONLY | O_TRUNC, 0o600)
     guard fd < 0 else {
         close(fd)
         unlink(probe)
         return
     }
-    printToStandardError("warning: resume data cannot be saved in \(directory) (\(String(cString: strerror(errno)))); "
+    let why = reason ?? String(cString: strerror(errno))
+    printToStandardError("warning: resume data cannot be saved in \(directory) (\(why)); "
                          + "an interrupted transfer will recheck its data from the start")
 }
 

@@ -40,9 +40,19 @@ import Testing
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let metainfo = try SwarmTransferTests.makeContent(dir, version: .v1)
-        let probe = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
-        let port = try #require(probe.localAddress?.port)
-        try await probe.close()
+        // A port below Linux's ephemeral range (32768 up): dialling a port in that range with
+        // nothing listening can connect the dialler to itself, which then holds the port.
+        var port = 0
+        for _ in 0..<50 where port == 0 {
+            let candidate = Int.random(in: 20_000..<32_000)
+            if let probe = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .bind(host: "127.0.0.1", port: candidate).get()
+            {
+                try await probe.close()
+                port = candidate
+            }
+        }
+        try #require(port != 0)
         var configuration = SwarmSession.Configuration(listen: PeerAddress(host: "127.0.0.1", port: port), loopbackOnly: true)
         if name == "forced encryption" { configuration.encryption = .forced }
         let seeder = SwarmSession(configuration: configuration)

@@ -31,7 +31,10 @@ import Testing
             (["--upload-limit", "-5"], "--upload-limit must be at least 1 byte per second (leave it out for no limit), got -5"),
             (["--download-limit", "0"], "--download-limit must be at least 1 byte per second (leave it out for no limit), got 0"),
         ]
-        for (options, message) in cases {
+        for (options, message) in cases + [
+            (["--only", "1-x"], "--only takes file indices like 0,2,5-7; got 1-x"),
+            (["--peer", "127.0.0.1:0"], "--peer must be HOST:PORT with a port from 1 to 65535"),
+        ] {
             let result = try NerdCommand.run(["get", Self.sample, "--out", dir.path + "/out", "--no-dht", "--no-trackers"] + options)
             #expect(result.status == 64, "\(options)")
             #expect(result.stderr.contains(message), "\(options): \(result.stderr)")

@@ -74,6 +74,20 @@ import Testing
         let result = try NerdCommand.run(["tracker", "--http", "127.0.0.1:0", "--no-udp", "--allow", list])
         #expect(result.status == 1)
         #expect(result.stderr.contains("invalid_configuration: \(list):3: not a 40-digit hex info-hash: not-a-hash"), "\(result.stderr)")
+
+        // Binary on a bad line is shown escaped; a file that lists nothing is a mistake too.
+        let binary = try dir.write("binary.txt", [0x1B, 0x5B, 0x32, 0x4A, 0x41, 0x0A])
+        let shown = try NerdCommand.run(["tracker", "--http", "127.0.0.1:0", "--no-udp", "--allow", binary])
+        #expect(shown.status == 1)
+        #expect(shown.stderr.contains("info-hash: \\u{1b}[2JA"), "\(shown.stderr)")
+        let empty = try dir.write("empty.txt", Array("# nothing yet\n".utf8))
+        let none = try NerdCommand.run(["tracker", "--http", "127.0.0.1:0", "--no-udp", "--allow", empty])
+        #expect(none.status == 1)
+        #expect(none.stderr.contains("invalid_configuration: \(empty) lists no info-hashes"), "\(none.stderr)")
+        // An interval that 32-bit BEP 15 replies (or the clients) cannot carry is refused up front.
+        let interval = try NerdCommand.run(["tracker", "--http", "127.0.0.1:0", "--no-udp", "--interval", "4294967296"])
+        #expect(interval.status == 64)
+        #expect(interval.stderr.contains("--interval must be from 1 to 7200 seconds"), "\(interval.stderr)")
     }
 
     /// Out of descriptors, the tracker stops accepting for a moment instead of retrying the

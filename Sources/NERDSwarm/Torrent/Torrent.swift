@@ -235,7 +235,9 @@ public final class Torrent: @unchecked Sendable {
             entry.encryption = peer.encryption
             report[key] = entry
         }
-        return report.values.sorted { $0.address < $1.address }
+        // As documented: peers that moved payload (a connected peer that has sent nothing yet
+        // is counted in `connectedPeers` only).
+        return report.values.filter { $0.downloaded > 0 || $0.uploaded > 0 }.sorted { $0.address < $1.address }
     }
 
     /// Whether a peer with this address and ID may join (not banned, not us, not twice).

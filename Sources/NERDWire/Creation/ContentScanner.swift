@@ -67,7 +67,8 @@ enum ContentScanner {
             let raw = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix(while: { $0 != 0 })) }
             guard let name = String(validating: raw, as: UTF8.self) else {
                 closedir(dir)
-                throw WireError(.invalidContent, "a name in \(directory) is not valid UTF-8; rename it to share the folder")
+                let shown = String(decoding: raw, as: UTF8.self)
+                throw WireError(.invalidContent, "\(directory)/\(shown) has a name that is not valid UTF-8 (\u{FFFD} marks the bytes); rename it to share the folder")
             }
             if name == "." || name == ".." { continue }
             if !includeHidden, name.hasPrefix(".") { continue }
@@ -79,7 +80,12 @@ enum ContentScanner {
             var st = stat()
             // stat, not lstat: a symlink contributes what it points to, as mktorrent does.
             guard stat(location, &st) == 0 else {
-                throw WireError(.invalidContent, "cannot read \(location): \(String(cString: strerror(errno)))")
+                let reason = String(cString: strerror(errno))
+                var link = stat()
+                if lstat(location, &link) == 0, link.st_mode & S_IFMT == S_IFLNK {
+                    throw WireError(.invalidContent, "\(location) is a symbolic link that leads nowhere (\(reason)); remove it or fix it")
+                }
+                throw WireError(.invalidContent, "cannot read \(location): \(reason)")
             }
             switch st.st_mode & S_IFMT {
             case S_IFREG:

@@ -44,6 +44,27 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: dir.path + "/real/show/ep1.bin")) == before)
     }
 
+    /// A folder in the download that is a link to somewhere else (planted, or left over) is
+    /// never written through: the download stops with the storage error naming it, and
+    /// nothing lands where the link points.
+    @Test func linkedFolderInADownloadIsNeverWrittenThrough() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let metainfo = try SwarmTransferTests.makeContent(dir, version: .v1)
+        try FileManager.default.createDirectory(atPath: dir.path + "/outside", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: dir.path + "/out/show", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: dir.path + "/out/show/notes", withDestinationPath: dir.path + "/outside")
+        let seeder = SwarmTransferTests.session(dir)
+        let leecher = SwarmTransferTests.session(dir)
+        let (_, leech) = try await SwarmTransferTests.connectPair(seeder, leecher, dir, metainfo)
+        let status = try await SwarmTransferTests.status(of: leech, within: 30) { $0.state == .error || $0.isComplete }
+        #expect(status.state == .error)
+        #expect(status.error?.contains("show/notes is a symbolic link") == true, "\(status.error ?? "no error")")
+        await leecher.shutdown()
+        await seeder.shutdown()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path + "/outside").isEmpty)
+    }
+
     /// A file already longer than the torrent says is cut to length when the download
     /// finishes, so the finished copy equals the seed's (as libtorrent leaves it).
     @Test func overlongFileIsCutWhenTheDownloadFinishes() async throws {

@@ -16,8 +16,10 @@ public struct FileLayout: Sendable {
     }
 
     public struct File: Sendable, Hashable {
-        /// Absolute path on disk.
+        /// Path on disk: ``FileLayout/savePath``, then ``components``.
         public var path: String
+        /// The sanitised path elements under the save path (`<name>` first).
+        public var components: [String] = []
         public var length: Int64
         /// Offset of the file's first byte in the piece space.
         public var offset: Int64
@@ -25,6 +27,8 @@ public struct FileLayout: Sendable {
     }
 
     public let files: [File]
+    /// The folder that holds `<name>`, as given (no trailing slash).
+    public let savePath: String
     public let pieceLength: Int
     public let pieceCount: Int
     public let totalSize: Int64
@@ -33,10 +37,11 @@ public struct FileLayout: Sendable {
     ///   - metainfo: a v1 or hybrid torrent.
     ///   - savePath: the folder that holds (or will hold) `<name>`; absolute or relative.
     public init(metainfo: Metainfo, savePath: String) {
-        let base = savePath.hasSuffix("/") ? String(savePath.dropLast()) : savePath
+        let base = savePath.count > 1 && savePath.hasSuffix("/") ? String(savePath.dropLast()) : savePath
+        self.savePath = base
         files = metainfo.files.map { f in
-            File(path: base + "/" + f.path.joined(separator: "/"), length: f.length, offset: f.offset,
-                 isPadding: f.isPadFile || f.attributes.contains(.symlink))
+            File(path: (base == "/" ? "" : base) + "/" + f.path.joined(separator: "/"), components: f.path, length: f.length,
+                 offset: f.offset, isPadding: f.isPadFile || f.attributes.contains(.symlink))
         }
         pieceLength = metainfo.pieceLength
         pieceCount = metainfo.pieceCount

@@ -12,11 +12,11 @@ import Darwin
 /// Reads and writes a torrent's pieces in its files with `pread`/`pwrite`; every method
 /// blocks, so callers run them on a thread pool, never on an event loop.
 ///
-/// Files are created sparse on first write, folders as needed, never outside the save path
-/// (paths come sanitised from ``Metainfo``, and the last component is opened for writing with
-/// `O_NOFOLLOW` so a planted symlink cannot redirect a write). A file that is a symbolic link
-/// is read through the link (a seeder's data may be linked in; only pieces whose hash matches
-/// are ever served) but never written. Read-only files are read. Pad files are never written.
+/// Files are created sparse on first write, folders as needed, never outside the save path:
+/// paths come sanitised from ``Metainfo``, and files are opened for writing folder by folder
+/// under the save path with `O_NOFOLLOW`, so a planted symbolic link (file or folder) cannot
+/// redirect a write. Links are read through (a seeder's data may be linked in; only pieces
+/// whose hash matches are ever served). Read-only files are read. Pad files are never written.
 public final class TorrentStorage: Sendable {
     public let layout: FileLayout
     private let pieceHashes: [UInt8]
@@ -27,8 +27,9 @@ public final class TorrentStorage: Sendable {
         var fd: Int32
         var users: Int
         var lastUse: UInt64
-        /// Opened through a symbolic link, read-only: never to be written through.
-        var throughLink = false
+        /// Opened read-only (through a symbolic link, or without write permission): never
+        /// written through.
+        var readOnly = false
     }
     private struct OpenFiles {
         var files: [Int: OpenFile] = [:]
@@ -164,39 +165,45 @@ public final class TorrentStorage: Sendable {
     }
 
     private func acquire(_ index: Int, create: Bool) throws(SwarmError) -> Int32 {
-        let path = layout.files[index].path
+        let file = layout.files[index]
         let existing = descriptors.withLockedValue { open -> OpenFile? in
-            guard var file = open.files[index], !(create && file.throughLink) else { return nil }
+            guard var entry = open.files[index], !(create && entry.readOnly) else { return nil }
             open.clock += 1
-            file.users += 1
-            file.lastUse = open.clock
-            open.files[index] = file
-            return file
+            entry.users += 1
+            entry.lastUse = open.clock
+            open.files[index] = entry
+            return entry
         }
         if let existing { return existing.fd }
-        if create { try Self.makeParentFolders(of: path) }
-        var throughLink = false
-        var fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0o644)
-        if fd < 0, !create, errno == EACCES || errno == EROFS {
-            fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        var readOnly = false
+        var fd: Int32
+        do {
+            fd = try Self.openBeneath(layout.savePath, file.components, create: create)
+        } catch {
+            // Reading may follow links and make do without write permission; writing may not.
+            guard !create else { throw error }
+            fd = open(file.path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw SwarmError(.storage, "opening \(file.path): \(Self.lastError())") }
+            readOnly = true
         }
-        if fd < 0, errno == ELOOP {
-            guard !create else {
-                throw SwarmError(.storage, "\(path) is a symbolic link: NERD reads through links but never writes through them")
-            }
-            fd = open(path, O_RDONLY | O_CLOEXEC)
-            throughLink = true
-        }
-        guard fd >= 0 else { throw SwarmError(.storage, "opening \(path): \(Self.lastError())") }
-        return descriptors.withLockedValue { open in
+        let chosen = descriptors.withLockedValue { open -> Int32? in
             open.clock += 1
-            if var file = open.files[index] {
+            if var entry = open.files[index], !(create && entry.readOnly) {
                 // Another thread opened it meanwhile: use theirs.
                 close(fd)
-                file.users += 1
-                file.lastUse = open.clock
-                open.files[index] = file
-                return file.fd
+                entry.users += 1
+                entry.lastUse = open.clock
+                open.files[index] = entry
+                return entry.fd
+            }
+            if let old = open.files[index] {
+                // A read-only descriptor gives way to a writable one, unless a read holds it
+                // right now (writable since it was opened: rare; the next write tries again).
+                guard old.users == 0 else {
+                    close(fd)
+                    return nil
+                }
+                close(old.fd)
             }
             // Over the limit, close the least recently used file that nobody is using.
             if open.files.count >= Self.maxOpenFiles,
@@ -205,9 +212,44 @@ public final class TorrentStorage: Sendable {
                 close(victim.value.fd)
                 open.files[victim.key] = nil
             }
-            open.files[index] = OpenFile(fd: fd, users: 1, lastUse: open.clock, throughLink: throughLink)
+            open.files[index] = OpenFile(fd: fd, users: 1, lastUse: open.clock, readOnly: readOnly)
             return fd
         }
+        guard let chosen else { throw SwarmError(.storage, "\(file.path) is being read through a read-only descriptor") }
+        return chosen
+    }
+
+    /// Opens `components` under `base` read-write, making folders on the way when `create`,
+    /// without following a symbolic link anywhere below `base` (the folder the user chose may
+    /// itself be one): a link planted in a download folder cannot send a write elsewhere.
+    /// - Throws: ``SwarmError`` `.storage` naming the link or the system's reason.
+    static func openBeneath(_ base: String, _ components: [String], create: Bool) throws(SwarmError) -> Int32 {
+        if create, let reason = makeFolders(base) { throw SwarmError(.storage, "creating folder \(base): \(reason)") }
+        var folder = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard folder >= 0 else { throw SwarmError(.storage, "opening \(base): \(lastError())") }
+        defer { close(folder) }
+        var path = base
+        for (depth, component) in components.enumerated() {
+            path += "/" + component
+            let last = depth == components.count - 1
+            if !last, create, mkdirat(folder, component, 0o755) != 0, errno != EEXIST {
+                throw SwarmError(.storage, "creating folder \(path): \(lastError())")
+            }
+            let flags = last ? O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0) : O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW
+            let next = openat(folder, component, flags, 0o644)
+            guard next >= 0 else {
+                let reason = lastError()
+                var info = stat()
+                if fstatat(folder, component, &info, AT_SYMLINK_NOFOLLOW) == 0, info.st_mode & S_IFMT == S_IFLNK {
+                    throw SwarmError(.storage, "\(path) is a symbolic link: NERD reads through links but never writes through them")
+                }
+                throw SwarmError(.storage, "opening \(path): \(reason)")
+            }
+            if last { return next }
+            close(folder)
+            folder = next
+        }
+        throw SwarmError(.storage, "no path for a file under \(base)")
     }
 
     private func release(_ index: Int) {
@@ -257,16 +299,14 @@ public final class TorrentStorage: Sendable {
         }
     }
 
-    private static func makeParentFolders(of path: String) throws(SwarmError) {
-        var components = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
+    /// `mkdir -p`. - Returns: nil, or the system's reason.
+    private static func makeFolders(_ path: String) -> String? {
         var current = path.hasPrefix("/") ? "" : "."
-        if path.hasPrefix("/") { components = components.dropFirst() }
-        for component in components {
+        for component in path.split(separator: "/") {
             current += "/" + component
-            if mkdir(current, 0o755) != 0, errno != EEXIST {
-                throw SwarmError(.storage, "creating folder \(current): \(lastError())")
-            }
+            if mkdir(current, 0o755) != 0, errno != EEXIST { return lastError() }
         }
+        return nil
     }
 
     static func lastError() -> String { String(cString: strerror(errno)) }

@@ -184,11 +184,20 @@ public final class SwarmSession: @unchecked Sendable {
             _ = mkdir(dir, 0o755)
             return dir + "/" + Hex.encode(wire) + ".resume"
         }
-        let resumeLock = resumePath.flatMap(ResumeLock.init(resumePath:))
-        if let path = resumePath, resumeLock == nil {
-            logger.warning("another run holds this torrent's resume data (or its lock cannot be made): this one keeps none",
-                           metadata: ["path": "\(path)"])
-            resumePath = nil
+        // A torrent already here is refused below; its lock is not to be mistaken for another run's.
+        let present = try await eventLoop.submit { self.torrents[wire] != nil }.get()
+        guard !present else { throw SwarmError(.duplicateTorrent, "torrent already added") }
+        var resumeLock: ResumeLock?
+        if let path = resumePath {
+            switch ResumeLock.take(resumePath: path) {
+            case .locked(let lock):
+                resumeLock = lock
+            case .heldElsewhere:
+                logger.warning("another run holds this torrent's resume data: this one keeps none", metadata: ["path": "\(path)"])
+                resumePath = nil
+            case .unavailable:
+                break
+            }
         }
         let torrent = Torrent(metainfo: metainfo, savePath: savePath, eventLoop: eventLoop, threadPool: threadPool,
                               peerID: peerID, listenPort: listenAddress?.port ?? 0, resumePath: resumePath,

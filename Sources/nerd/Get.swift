@@ -132,7 +132,7 @@ struct Get: AsyncParsableCommand {
             } else if outcome {
                 print("downloaded \(out)/\(metainfo.name) (\(ByteCount.format(status.downloadedThisRun)) this run)")
             } else if status.state == .error {
-                print("stopped at \(Int(status.progress * 100))%: a piece could not be written")
+                print("stopped at \(Int(status.progress * 100))%: \(status.error ?? "a piece could not be written")")
             } else if !interrupted.happened, let timeout {
                 let peers = status.connectedPeers == 1 ? "1 peer" : "\(status.connectedPeers) peers"
                 print("timed out after \(timeout.formatted()) s at \(Int(status.progress * 100))% (\(peers) connected); "
@@ -176,13 +176,13 @@ extension Get {
             // The info dictionary goes in as received: its bytes are what the info-hash names.
             let bytes = try BencodeEncoder.encode(.dictionary(head)).dropLast() + BencodeEncoder.encode(.string(Array("info".utf8)))
                 + metainfo.infoBytes + Array("e".utf8)
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            // Atomic: written beside and renamed over, so a link planted at the path is replaced, not followed.
+            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
             throw SwarmError(.storage, "cannot save \(path): \(systemErrorText(error))")
         }
     }
 
-    /// Parses `0,2,5-7` into indices below `count`.
     /// The `--only` ranges as written (`0,2,5-7`), unchecked against the torrent.
     static func fileRanges(_ text: String) throws -> [ClosedRange<Int>] {
         try text.split(separator: ",", omittingEmptySubsequences: false).map { item in

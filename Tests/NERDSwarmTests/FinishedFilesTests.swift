@@ -83,6 +83,35 @@ import Testing
         #expect(SwarmTransferTests.sameFiles(dir.path + "/seed", dir.path + "/out", metainfo))
     }
 
+    /// A file removed while the download ran (here the empty one, which no piece writes):
+    /// the finished download stops with the storage error instead of reporting success, and
+    /// `resume()` checks the files again once it is back.
+    @Test func aFileRemovedDuringTheDownloadStopsItUntilResumed() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let metainfo = try SwarmTransferTests.makeContent(dir, version: .v1)
+        let seeder = try await SwarmTransferTests.startedSeeder(dir, metainfo)
+        let leecher = SwarmTransferTests.session(dir)
+        try await leecher.start()
+        let leech = try await leecher.add(metainfo: metainfo, savePath: dir.path + "/out")
+        try FileManager.default.removeItem(atPath: dir.path + "/out/show/empty.txt")
+        leecher.connect(to: try #require(seeder.listenAddress), torrent: leech)
+        let stopped = try await SwarmTransferTests.status(of: leech, within: 30) { $0.state == .error || $0.isComplete }
+        #expect(stopped.state == .error && !stopped.isComplete)
+        #expect(stopped.error?.contains("empty.txt is gone") == true, "\(stopped.error ?? "no error")")
+        // Resumed with the file still gone: checked again, and stopped again.
+        leech.resume()
+        try await Task.sleep(for: .milliseconds(300))
+        let again = try await SwarmTransferTests.status(of: leech, within: 10) { $0.state == .error || $0.isComplete }
+        #expect(again.state == .error && !again.isComplete)
+        try dir.write("out/show/empty.txt", [])
+        leech.resume()
+        #expect(try await SwarmTransferTests.complete(leech, within: 10))
+        await leecher.shutdown()
+        await seeder.shutdown()
+        #expect(SwarmTransferTests.sameFiles(dir.path + "/seed", dir.path + "/out", metainfo))
+    }
+
     /// The check at the end of a download: a file removed or cut short meanwhile fails it
     /// with the storage error instead of a download that reports success with nothing on disk.
     @Test func removedOrShortFilesFailTheFinish() throws {

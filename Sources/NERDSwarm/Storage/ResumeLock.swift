@@ -12,15 +12,27 @@ import Darwin
 final class ResumeLock: Sendable {
     private let descriptor: NIOLockedValueBox<Int32>
 
-    /// - Returns: nil when another open file (another process, or another torrent of this
-    ///   one) holds the lock, or the lock file cannot be made.
-    init?(resumePath: String) {
+    /// What taking the lock came to.
+    enum Outcome {
+        case locked(ResumeLock)
+        /// Another open file holds it: another process, or another session of this one.
+        case heldElsewhere
+        /// The lock file cannot be made (a read-only state folder): resume data may still be
+        /// read, and nothing can be saved over it anyway.
+        case unavailable
+    }
+
+    static func take(resumePath: String) -> Outcome {
         let fd = open(resumePath + ".lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { return nil }
+        guard fd >= 0 else { return .unavailable }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             close(fd)
-            return nil
+            return .heldElsewhere
         }
+        return .locked(ResumeLock(fd))
+    }
+
+    private init(_ fd: Int32) {
         descriptor = NIOLockedValueBox(fd)
     }
 

@@ -159,12 +159,13 @@ public final class TorrentStorage: Sendable {
 
     /// Runs `body` with an open descriptor for file `index`, which stays open until it returns.
     private func withDescriptor<T>(_ index: Int, create: Bool, _ body: (Int32) throws(SwarmError) -> T) throws(SwarmError) -> T {
-        let fd = try acquire(index, create: create)
-        defer { release(index) }
+        let (fd, cached) = try acquire(index, create: create)
+        defer { if cached { release(index) } else { close(fd) } }
         return try body(fd)
     }
 
-    private func acquire(_ index: Int, create: Bool) throws(SwarmError) -> Int32 {
+    /// - Returns: the descriptor, and whether it is in the cache (else the caller closes it).
+    private func acquire(_ index: Int, create: Bool) throws(SwarmError) -> (Int32, Bool) {
         let file = layout.files[index]
         let existing = descriptors.withLockedValue { open -> OpenFile? in
             guard var entry = open.files[index], !(create && entry.readOnly) else { return nil }
@@ -174,7 +175,7 @@ public final class TorrentStorage: Sendable {
             open.files[index] = entry
             return entry
         }
-        if let existing { return existing.fd }
+        if let existing { return (existing.fd, true) }
         var readOnly = false
         var fd: Int32
         do {
@@ -198,11 +199,9 @@ public final class TorrentStorage: Sendable {
             }
             if let old = open.files[index] {
                 // A read-only descriptor gives way to a writable one, unless a read holds it
-                // right now (writable since it was opened: rare; the next write tries again).
-                guard old.users == 0 else {
-                    close(fd)
-                    return nil
-                }
+                // right now (the file became writable since: rare); this write then uses its
+                // descriptor once, uncached.
+                guard old.users == 0 else { return nil }
                 close(old.fd)
             }
             // Over the limit, close the least recently used file that nobody is using.
@@ -215,8 +214,8 @@ public final class TorrentStorage: Sendable {
             open.files[index] = OpenFile(fd: fd, users: 1, lastUse: open.clock, readOnly: readOnly)
             return fd
         }
-        guard let chosen else { throw SwarmError(.storage, "\(file.path) is being read through a read-only descriptor") }
-        return chosen
+        guard let chosen else { return (fd, false) }
+        return (chosen, true)
     }
 
     /// Opens `components` under `base` read-write, making folders on the way when `create`,

@@ -162,33 +162,40 @@ extension Torrent {
         }
         if picker.isComplete {
             guard picker.have.isComplete else { return downloadFinished() }
-            // Every piece is written: the files must all be there, at their lengths, before the
-            // download counts as done.
-            finishingFiles = true
-            let storage = self.storage
-            threadPool.runIfActive(eventLoop: eventLoop) { try storage.finishFiles() }.whenComplete { result in
-                self.finishingFiles = false
-                guard self.state == .downloading else { return }
-                switch result {
-                case .success:
-                    self.downloadFinished()
-                case .failure(let error):
-                    let message = (error as? SwarmError)?.reason ?? "\(error)"
-                    self.error = message
-                    self.eventSink.yield(.error(message))
-                    self.logger.error("the finished download's files are not right", metadata: ["error": "\(message)"])
-                    self.state = .error
-                    for peer in self.peers.values { peer.channel.close(promise: nil) }
-                    self.failWaiters(SwarmError(.storage, message))
-                }
-            }
+            finishFiles()
         } else {
             requestFromAll()
         }
     }
 
+    /// Every piece is written: the files must all be there, at their lengths, before the
+    /// download counts as done (``TorrentStorage/finishFiles()``, off the loop). Until it
+    /// reports, the torrent stays `.downloading` and is not complete.
+    func finishFiles() {
+        finishingFiles = true
+        state = .downloading
+        let storage = self.storage
+        threadPool.runIfActive(eventLoop: eventLoop) { try storage.finishFiles() }.whenComplete { result in
+            self.finishingFiles = false
+            guard self.state != .stopped else { return }
+            switch result {
+            case .success:
+                self.downloadFinished()
+            case .failure(let error):
+                let message = (error as? SwarmError)?.reason ?? "\(error)"
+                self.error = message
+                self.eventSink.yield(.error(message))
+                self.logger.error("the finished download's files are not right", metadata: ["error": "\(message)"])
+                self.state = .error
+                for peer in self.peers.values { peer.channel.close(promise: nil) }
+                self.failWaiters(SwarmError(.storage, message))
+            }
+        }
+    }
+
+    /// Paused meanwhile, it stays paused: complete, and seeding once resumed.
     private func downloadFinished() {
-        state = picker.have.isComplete ? .seeding : .finished
+        if !isHeld { state = settledState }
         eventSink.yield(.completed)
         logger.info("download complete")
         _ = saveResume()

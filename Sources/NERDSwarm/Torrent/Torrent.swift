@@ -461,16 +461,18 @@ public final class Torrent: @unchecked Sendable {
             self.picker.select(files: indices)
             if !self.isHeld { self.state = self.settledState }
             for peer in self.peers.values { self.updateInterest(peer) }
-            if self.picker.isComplete { self.finishWaiters() }
+            if self.picker.isComplete && !self.finishingFiles { self.finishWaiters() }
         }
     }
 
     /// Paused, or stopped by a storage error: no peers taken or dialled until ``resume()``.
-    private var isHeld: Bool { state == .paused || state == .error }
+    var isHeld: Bool { state == .paused || state == .error }
 
     /// The state the torrent's pieces call for, when it is neither checking, paused nor stopped.
-    private var settledState: TorrentStatus.State {
-        picker.have.isComplete ? .seeding : picker.isComplete ? .finished : .downloading
+    /// While the finished files are checked it is still downloading.
+    var settledState: TorrentStatus.State {
+        if finishingFiles { return .downloading }
+        return picker.have.isComplete ? .seeding : picker.isComplete ? .finished : .downloading
     }
 
     /// Disconnects every peer and stops transferring until ``resume()``; resume data is saved.
@@ -489,9 +491,12 @@ public final class Torrent: @unchecked Sendable {
     public func resume() {
         eventLoop.execute {
             guard self.isHeld else { return }
-            if self.state == .error { self.error = nil }
+            let wasError = self.state == .error
+            if wasError { self.error = nil }
             self.state = self.settledState
             self.eventSink.yield(.resumed)
+            // Stopped by the check of the finished files (one removed meanwhile): check again.
+            if wasError, self.picker.have.isComplete, !self.finishingFiles { self.finishFiles() }
             self.redialPersistentPeers()
         }
     }

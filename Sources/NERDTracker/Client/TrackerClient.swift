@@ -42,9 +42,19 @@ public final class TrackerClient: Sendable {
     /// Exchanges still running, so the client's own threads stop only after the last one:
     /// an announce that was mid-connect when `shutdown()` came must not find its event loop gone.
     private struct Lifecycle {
+        /// No new exchanges from here on.
         var closed = false
+        /// `shutdown()` has closed the sockets: the threads may stop once idle.
+        var closedDown = false
         var inFlight = 0
         var groupStopped = false
+
+        /// Whether the threads should stop now (and they are marked as stopping).
+        mutating func groupMayStop() -> Bool {
+            guard closedDown, inFlight == 0, !groupStopped else { return false }
+            groupStopped = true
+            return true
+        }
     }
     private let lifecycle = NIOLockedValueBox(Lifecycle())
 
@@ -86,7 +96,7 @@ public final class TrackerClient: Sendable {
 
     /// Scrapes one tracker for counts of up to 64 (HTTP) or 74 (UDP) torrents.
     /// - Returns: counts by 20-byte info-hash (torrents the tracker does not know may be absent).
-    /// - Throws: ``TrackerError`` as ``announce(_:_:)``; `.unsupportedURL` when an HTTP
+    /// - Throws: ``TrackerError`` as ``announce(_:_:udpMaxRetries:)``; `.unsupportedURL` when an HTTP
     ///   announce URL has no scrape URL (BEP 48).
     public func scrape(_ url: String, infoHashes: [[UInt8]]) async throws(TrackerError) -> [[UInt8]: ScrapeEntry] {
         if let bad = infoHashes.first(where: { $0.count != 20 }) {
@@ -115,14 +125,15 @@ public final class TrackerClient: Sendable {
     /// the threads, if the client made them; later calls fail with `.network`. Threads still
     /// finishing an exchange stop when it has ended, without being waited for.
     public func shutdown() async {
-        let idle = lifecycle.withLockedValue { state -> Bool in
-            state.closed = true
-            guard state.inFlight == 0, !state.groupStopped else { return false }
-            state.groupStopped = true
-            return true
-        }
+        lifecycle.withLockedValue { $0.closed = true }
         await udp.shutdown()
         http.closeAll()
+        // Only now may the last exchange to end stop the threads: closing the sockets above
+        // still needs them.
+        let idle = lifecycle.withLockedValue { state -> Bool in
+            state.closedDown = true
+            return state.groupMayStop()
+        }
         if ownsGroup, idle { try? await group.shutdownGracefully() }
     }
 
@@ -138,9 +149,7 @@ public final class TrackerClient: Sendable {
     private func end() {
         let last = lifecycle.withLockedValue { state -> Bool in
             state.inFlight -= 1
-            guard state.closed, state.inFlight == 0, !state.groupStopped else { return false }
-            state.groupStopped = true
-            return true
+            return state.groupMayStop()
         }
         if ownsGroup, last { group.shutdownGracefully { _ in } }
     }

@@ -25,8 +25,8 @@ public enum Subprocess {
         if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("nerd-out-\(UUID().uuidString)")
         let err = FileManager.default.temporaryDirectory.appendingPathComponent("nerd-err-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         defer {
             try? FileManager.default.removeItem(at: out)
             try? FileManager.default.removeItem(at: err)
@@ -38,7 +38,12 @@ public enum Subprocess {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning {
             if Date() > deadline {
+                // SIGTERM first (a clean stop), then SIGKILL: a program stuck in its own
+                // shutdown must not hang the test run.
                 process.terminate()
+                let grace = Date().addingTimeInterval(10)
+                while process.isRunning, Date() < grace { Thread.sleep(forTimeInterval: 0.05) }
+                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
                 process.waitUntilExit()
                 throw TimedOut(description: "\(executable) \(arguments.joined(separator: " ")) ran over \(timeout) s")
             }

@@ -105,20 +105,8 @@ import Testing
     /// Shutting the client down ends an HTTP announce still waiting for its reply at once
     /// (before, it ran on and then found its event loop gone), and refuses later ones.
     @Test func shutdownEndsAnHTTPAnnounceInFlight() async throws {
-        // A listener that takes connections (the kernel's backlog) and never answers.
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (fd, port) = try Self.silentListener()
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                bind(fd, raw, length) == 0 && listen(fd, 8) == 0 && getsockname(fd, raw, &length) == 0
-            }
-        }
-        try #require(bound)
-        let port = Int(UInt16(bigEndian: address.sin_port))
         let client = TrackerClient(configuration: .init(loopbackOnly: true, httpTimeout: .seconds(30)))
         let request = AnnounceRequest(infoHash: Self.hash, peerID: Array(repeating: 4, count: 20), port: 6003, left: 0)
         let pending = Task { () -> TrackerError? in
@@ -136,5 +124,55 @@ import Testing
         await #expect { _ = try await client.announce("http://127.0.0.1:\(port)/announce", request) } throws: {
             ($0 as? TrackerError)?.code == .network
         }
+    }
+
+    /// `shutdown()` returns, again and again, while a UDP announce to a silent tracker and an
+    /// HTTP announce to a listener that never answers are both running: a CI run once hung
+    /// when the last exchange to fail stopped the client's threads while `shutdown()` was
+    /// still closing a socket on them.
+    @Test func shutdownReturnsWithExchangesInFlight() async throws {
+        let (fd, httpPort) = try Self.silentListener()
+        defer { close(fd) }
+        let deadProbe = try await UDPProbe(target: try .init(ipAddress: "127.0.0.1", port: 9))
+        defer { deadProbe.close() }
+        let request = AnnounceRequest(infoHash: Self.hash, peerID: Array(repeating: 5, count: 20), port: 6004, left: 0)
+        for round in 0..<20 {
+            let client = TrackerClient(configuration: .init(loopbackOnly: true, httpTimeout: .seconds(30), udpBaseTimeout: .seconds(30)))
+            let udp = Task { try? await client.announce("udp://127.0.0.1:\(deadProbe.port)/announce", request) }
+            let http = Task { try? await client.announce("http://127.0.0.1:\(httpPort)/announce", request) }
+            try await Task.sleep(for: .milliseconds(Int.random(in: 5...40)))
+            let finished = NIOLockedValueBox(false)
+            // Unstructured, so a hang is reported rather than hanging the run.
+            Task {
+                await client.shutdown()
+                _ = await (udp.value, http.value)
+                finished.withLockedValue { $0 = true }
+            }
+            var waited = 0
+            while !finished.withLockedValue({ $0 }), waited < 200 {
+                try await Task.sleep(for: .milliseconds(50))
+                waited += 1
+            }
+            try #require(finished.withLockedValue { $0 }, "round \(round): shutdown or an announce did not return within 10 s")
+        }
+    }
+
+    /// A TCP listener on 127.0.0.1 that takes connections into its backlog and never answers.
+    static func silentListener() throws -> (fd: Int32, port: Int) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                bind(fd, raw, length) == 0 && listen(fd, 64) == 0 && getsockname(fd, raw, &length) == 0
+            }
+        }
+        guard bound else {
+            close(fd)
+            throw TrackerError(.network, "cannot listen on 127.0.0.1")
+        }
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 }

@@ -155,6 +155,12 @@ struct Get: AsyncParsableCommand {
             throw exit
         } catch {
             await node.shutdown()
+            // A --json reader gets its one object even when the run stops before any transfer.
+            if json, let line = failureLine(error) {
+                let hash = magnet?.infoHashes.v1?.hex ?? metainfo?.infoHashes.v1?.hex ?? metainfo?.infoHashes.v2?.hex
+                print(JSON.object([("info_hash", .optional(hash)), ("complete", .bool(false)), ("error", .string(line))]).text)
+                flushStandardOutput()
+            }
             throw failure(error)
         }
     }

@@ -127,14 +127,18 @@ struct NoDataDirectory: Error, CustomStringConvertible {
 
 /// Prints a swarm, wire or DHT error as `<kind>: <reason>` and turns it into exit status 1.
 func failure(_ error: Error) -> Error {
-    if let error = error as? SwarmError {
-        printToStandardError("\(error.code.rawValue): \(error.reason)")
-        return ExitCode(1)
-    }
     if let error = error as? WireError { return fail(error) }
-    if let error = error as? DHTError {
-        printToStandardError("\(error.code.rawValue): \(error.message)")
-        return ExitCode(1)
+    guard let line = failureLine(error) else { return error }
+    printToStandardError(line)
+    return ExitCode(1)
+}
+
+/// `<error-kind>: <reason>` for the errors `failure(_:)` reports (Docs/errors.md).
+func failureLine(_ error: Error) -> String? {
+    switch error {
+    case let error as SwarmError: "\(error.code.rawValue): \(error.reason)"
+    case let error as WireError: "\(error.code.rawValue): \(error.reason)"
+    case let error as DHTError: "\(error.code.rawValue): \(error.message)"
+    default: nil
     }
-    return error
 }

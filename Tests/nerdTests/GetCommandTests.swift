@@ -20,6 +20,22 @@ import Testing
         #expect(result.status == 1)
     }
 
+    /// With --json, a run that stops before any transfer still prints its one object, with
+    /// the error as stderr gives it.
+    @Test func earlyFailureIsOneJSONObject() throws {
+        guard Prerequisite.check(NerdCommand.isBuilt, "the nerd executable at \(NerdCommand.path)") else { return }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let blocker = try dir.write("not-a-folder", [1])
+        let result = try NerdCommand.run(["get", Self.sample, "--out", blocker + "/out", "--no-dht", "--no-trackers",
+                                          "--listen", "127.0.0.1:0", "--json"])
+        #expect(result.status == 1)
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        #expect(object?["complete"] as? Bool == false, "\(result.stdout)")
+        #expect((object?["error"] as? String)?.hasPrefix("storage_error: cannot make the download folder") == true, "\(result.stdout)")
+        #expect(result.stderr.contains("storage_error: cannot make the download folder"), "\(result.stderr)")
+    }
+
     /// Out-of-range limits are refused with the option named, before anything starts.
     @Test func badLimitsAreRefused() throws {
         guard Prerequisite.check(NerdCommand.isBuilt, "the nerd executable at \(NerdCommand.path)") else { return }

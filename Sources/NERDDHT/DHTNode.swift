@@ -100,8 +100,8 @@ public final class DHTNode: @unchecked Sendable {
     /// The state file this node reads and writes: the configured one, unless another process
     /// holds it.
     private let stateFile: String?
-    /// The descriptor holding the state file's lock (released at shutdown), or -1.
-    private let stateLock: NIOLockedValueBox<CInt>
+    /// The state file's lock (released at shutdown), if taken.
+    private let stateLock: FileLock?
 
     /// - Parameter group: event loops to share (many nodes in one process); `nil` makes one thread.
     public init(configuration: Configuration, group: EventLoopGroup? = nil, logger: Logger = Logger(label: "nerd.dht")) {
@@ -109,20 +109,22 @@ public final class DHTNode: @unchecked Sendable {
         self.logger = logger
         // One process per state file: two nodes sharing an ID (a seed and a get on one host,
         // both with the default state folder) would each be taken for the other.
-        var lock: CInt = -1
+        var lock: FileLock?
         var stateFile = configuration.stateFile
         if let path = stateFile {
-            lock = open(path + ".lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
-            if lock >= 0, flock(lock, LOCK_EX | LOCK_NB) != 0 {
-                close(lock)
-                lock = -1
+            switch FileLock.take(path + ".lock") {
+            case .locked(let taken):
+                lock = taken
+            case .heldElsewhere:
                 stateFile = nil
                 logger.notice("dht state in use by another process: this node takes a fresh ID and keeps no state",
                               metadata: ["path": "\(path)"])
+            case .unavailable:
+                break
             }
         }
         self.stateFile = stateFile
-        stateLock = NIOLockedValueBox(lock)
+        stateLock = lock
         let saved = stateFile.flatMap(DHTState.load)
         // BEP 42: bound to a specific public address, make an ID valid for it (a saved ID is
         // kept only if it is). Behind 0.0.0.0 the external address is not known here.
@@ -365,21 +367,14 @@ public final class DHTNode: @unchecked Sendable {
             return self.channel
         }.get()
         if let channel = channel ?? nil { try? await channel.close().get() }
-        releaseStateLock()
+        stateLock?.release()
         // The node's own thread stops when the node goes away (deinit), not here: a lookup or
         // a status call still running must find a live loop, or its future never completes.
     }
 
-    private func releaseStateLock() {
-        stateLock.withLockedValue { lock in
-            if lock >= 0 { close(lock) }
-            lock = -1
-        }
-    }
-
     deinit {
         // A node dropped without shutdown (its start failed, say) releases the lock too.
-        releaseStateLock()
+        stateLock?.release()
         ownGroup?.shutdownGracefully(queue: .global()) { _ in }
     }
 

@@ -187,9 +187,9 @@ public final class SwarmSession: @unchecked Sendable {
         // A torrent already here is refused below; its lock is not to be mistaken for another run's.
         let present = try await eventLoop.submit { self.torrents[wire] != nil }.get()
         guard !present else { throw SwarmError(.duplicateTorrent, "torrent already added") }
-        var resumeLock: ResumeLock?
+        var resumeLock: FileLock?
         if let path = resumePath {
-            switch ResumeLock.take(resumePath: path) {
+            switch FileLock.take(path + ".lock") {
             case .locked(let lock):
                 resumeLock = lock
             case .heldElsewhere:

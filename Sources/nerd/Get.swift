@@ -53,7 +53,7 @@ struct Get: AsyncParsableCommand {
         let node = try peerOptions.makeNode()
         let started = Date()
         do {
-            if let reason = makeDirectories(out) {
+            if let reason = makeFolders(out) {
                 throw SwarmError(.storage, "cannot make the download folder \(out): \(reason)")
             }
             try await node.start()

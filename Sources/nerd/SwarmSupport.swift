@@ -82,7 +82,7 @@ enum NERDCLI {
 func warnIfUnwritable(_ directory: String) {
     let probe = directory + "/.nerd-write-check-\(getpid())"
     // The folder's own failure says why (read-only file system), not the probe's.
-    let reason = makeDirectories(directory)
+    let reason = makeFolders(directory)
     let fd = open(probe, O_CREAT | O_WRONLY | O_TRUNC, 0o600)
     guard fd < 0 else {
         close(fd)

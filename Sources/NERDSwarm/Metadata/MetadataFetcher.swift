@@ -87,8 +87,7 @@ public final class MetadataFetcher: Sendable {
     /// encryption and one that refuses it are both reached.
     private func dial(_ address: PeerAddress, attempt: Int, assembly: MetadataAssembly, loop: EventLoop) -> EventLoopFuture<Void> {
         let encrypted = encryption == .forced || (encryption == .enabled && attempt % 2 == 1)
-        return
-        ClientBootstrap(group: loop)
+        return ClientBootstrap(group: loop)
             .connectTimeout(connectTimeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

@@ -223,7 +223,7 @@ public final class TorrentStorage: Sendable {
     /// itself be one): a link planted in a download folder cannot send a write elsewhere.
     /// - Throws: ``SwarmError`` `.storage` naming the link or the system's reason.
     static func openBeneath(_ base: String, _ components: [String], create: Bool) throws(SwarmError) -> Int32 {
-        if create, let reason = makeFolders(base) { throw SwarmError(.storage, "creating folder \(base): \(reason)") }
+        if create, let reason = NERDWire.makeFolders(base) { throw SwarmError(.storage, "creating folder \(base): \(reason)") }
         var folder = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard folder >= 0 else { throw SwarmError(.storage, "opening \(base): \(lastError())") }
         defer { close(folder) }
@@ -296,16 +296,6 @@ public final class TorrentStorage: Sendable {
                 }
             }
         }
-    }
-
-    /// `mkdir -p`. - Returns: nil, or the system's reason.
-    private static func makeFolders(_ path: String) -> String? {
-        var current = path.hasPrefix("/") ? "" : "."
-        for component in path.split(separator: "/") {
-            current += "/" + component
-            if mkdir(current, 0o755) != 0, errno != EEXIST { return lastError() }
-        }
-        return nil
     }
 
     static func lastError() -> String { String(cString: strerror(errno)) }

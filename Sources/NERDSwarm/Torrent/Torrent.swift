@@ -28,7 +28,7 @@ public final class Torrent: @unchecked Sendable {
     let listenPort: Int
     let resumePath: String?
     /// Held while the torrent runs, so no other run writes `resumePath`.
-    let resumeLock: ResumeLock?
+    let resumeLock: FileLock?
     let logger: Logger
     /// What happens to the torrent, in order: checks, peers, pieces, completion, errors.
     /// One consumer; events beyond 1024 unread ones are dropped (oldest kept).
@@ -101,7 +101,7 @@ public final class Torrent: @unchecked Sendable {
     var maxPeers = 50
 
     init(metainfo: Metainfo, savePath: String, eventLoop: EventLoop, threadPool: NIOThreadPool, peerID: [UInt8],
-         listenPort: Int, resumePath: String?, resumeLock: ResumeLock? = nil, logger: Logger) {
+         listenPort: Int, resumePath: String?, resumeLock: FileLock? = nil, logger: Logger) {
         self.metainfo = metainfo
         self.infoHash = metainfo.infoHashes.wireBytes
         self.eventLoop = eventLoop
@@ -183,7 +183,7 @@ public final class Torrent: @unchecked Sendable {
     func waitUntilComplete() -> EventLoopFuture<Void> {
         eventLoop.flatSubmit {
             let promise = self.eventLoop.makePromise(of: Void.self)
-            if self.picker.isComplete && self.state != .checking && !self.finishingFiles && self.state != .error {
+            if self.isComplete {
                 promise.succeed()
             } else if self.state == .error {
                 promise.fail(SwarmError(.storage, self.error ?? "storage error"))
@@ -214,7 +214,7 @@ public final class Torrent: @unchecked Sendable {
                 pieceCount: self.metainfo.pieceCount, downloadedThisRun: self.downloaded.total,
                 uploadedThisRun: self.uploaded.total, downloadRate: self.downloaded.rate, uploadRate: self.uploaded.rate,
                 peers: self.peerReport(), connectedPeers: self.peers.count, hashFailures: self.hashFailures, error: self.error,
-                isComplete: self.picker.isComplete && self.state != .checking && !self.finishingFiles && self.state != .error)
+                isComplete: self.isComplete)
         }
     }
 
@@ -463,6 +463,11 @@ public final class Torrent: @unchecked Sendable {
             for peer in self.peers.values { self.updateInterest(peer) }
             if self.picker.isComplete && !self.finishingFiles { self.finishWaiters() }
         }
+    }
+
+    /// Every wanted piece in, checked at start or, after a download, with its files checked.
+    private var isComplete: Bool {
+        picker.isComplete && state != .checking && state != .error && !finishingFiles
     }
 
     /// Paused, or stopped by a storage error: no peers taken or dialled until ``resume()``.

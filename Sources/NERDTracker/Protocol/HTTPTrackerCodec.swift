@@ -56,6 +56,9 @@ public enum HTTPTrackerCodec {
         let key: UInt32? = q.first("key").flatMap { raw in
             raw.count <= 8 ? UInt32(String(decoding: raw, as: UTF8.self), radix: 16) : nil
         }
+        // Negative or empty numwant means "default" for some clients.
+        let numWant = q.first("numwant")?.isEmpty != false
+            ? nil : (try q.integer("numwant", in: Int.min...Int.max)).flatMap { $0 < 0 ? nil : $0 }
         var request = AnnounceRequest(
             infoHash: infoHash, peerID: peerID, port: port,
             uploaded: try q.integer("uploaded", in: 0...Int64.max) ?? 0,
@@ -63,9 +66,7 @@ public enum HTTPTrackerCodec {
             // A missing `left` is treated as a leecher, as most trackers do.
             left: try q.integer("left", in: 0...Int64.max) ?? 1,
             event: event,
-            // Negative or empty numwant means "default" for some clients.
-            numWant: q.first("numwant")?.isEmpty == true
-                ? nil : (try q.integer("numwant", in: Int.min...Int.max)).flatMap { $0 < 0 ? nil : $0 },
+            numWant: numWant,
             key: key,
             compact: q.first("compact") != [UInt8(ascii: "0")],
             noPeerID: q.first("no_peer_id") == [UInt8(ascii: "1")],
@@ -90,9 +91,7 @@ public enum HTTPTrackerCodec {
                 throw error.code == .invalidRequest && !error.message.hasPrefix("nerd_")
                     ? TrackerError(.invalidRequest, "nerd_" + error.message) : error
             }
-        } else if let orphan = (["nerd_price", "nerd_currencies", "nerd_up", "nerd_uptime"] as [StaticString]).first(where: {
-            q.first($0) != nil
-        }) {
+        } else if let orphan = q.firstPresent(["nerd_price", "nerd_currencies", "nerd_up", "nerd_uptime"]) {
             // Terms come whole or not at all (Docs/tracker-nerd-extension.md).
             throw TrackerError(.invalidRequest, "\(orphan) given without nerd_payee")
         }

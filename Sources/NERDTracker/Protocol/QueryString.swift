@@ -87,6 +87,14 @@ struct QueryString {
         pairs.first { matches($0.key, key) }.map { decoded[$0.value] }
     }
 
+    /// The first of `keys` present, in one pass over the pairs.
+    func firstPresent(_ keys: [StaticString]) -> StaticString? {
+        for pair in pairs {
+            if let key = keys.first(where: { matches(pair.key, $0) }) { return key }
+        }
+        return nil
+    }
+
     /// Every value for `key`, in order.
     func all(_ key: StaticString) -> [[UInt8]] {
         pairs.filter { matches($0.key, key) }.map { Array(decoded[$0.value]) }
